@@ -1,0 +1,34 @@
+# One command to set up and run the main job, one to set up and run the tests.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip
+CONSTRAINTS := constraints/cpu.txt
+
+.PHONY: setup run test bench clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml $(CONSTRAINTS) | $(BIN)/activate
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -c $(CONSTRAINTS) -e ".[dev]"
+	touch $@
+
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(PIP) install --quiet -c $(CONSTRAINTS) -e ".[dev,bench]"
+	touch $@
+
+setup: $(VENV)/.installed  ## create .venv and install gaikit with its test tools
+
+run: setup  ## the main job: DDQN on Atari Asterix from pixels + RAM of one emulator
+	$(BIN)/gaikit run asterix --encoder mixed --learner ddqn $(ARGS)
+
+test: setup  ## the whole test suite
+	$(BIN)/python -m pytest $(ARGS)
+
+bench: $(VENV)/.bench-installed  ## benchmarks (installs the optional peers, e.g. Stable-Baselines3)
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) runs

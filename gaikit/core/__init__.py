@@ -1,0 +1,1 @@
+"""Contracts and machinery of gaikit; this layer knows no concrete plugin."""

@@ -1,0 +1,308 @@
+"""The contracts every component honours, built-in or third-party.
+
+Data flow of one training iteration (DESIGN.md)::
+
+    env -> observation -> Encoder -> Learner.predict -> ActionSelector.select
+        -> action -> env.step -> Memory.add -> Memory.sample -> Learner.update
+        -> Memory.update_priorities
+
+Arrays crossing component boundaries are numpy arrays with a leading batch
+axis (one row per parallel environment, or per sampled transition). Only the
+encoder and learner speak torch.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Union
+
+import gymnasium as gym
+import numpy as np
+import torch
+from torch import nn
+
+#: One observation batch: an array, or a dict of arrays for ``Dict`` spaces
+#: (e.g. ``{"pixels": ..., "ram": ...}`` taken from one emulator step).
+Observation = Union[np.ndarray, Mapping[str, np.ndarray]]
+#: The torch counterpart of :data:`Observation`.
+TensorObservation = Union[torch.Tensor, Mapping[str, torch.Tensor]]
+#: A component's serialisable state: nested dicts/lists of tensors, arrays,
+#: numbers and strings only (checkpoints are loaded with ``weights_only=True``).
+StateDict = dict[str, Any]
+
+
+class Encoder(nn.Module, ABC):
+    """Maps a batch of observations to a flat feature batch.
+
+    Built by a factory ``factory(observation_space, config) -> Encoder``.
+    ``forward`` takes a :data:`TensorObservation` with a leading batch axis in
+    the observation space's own dtype (e.g. ``uint8`` pixels; the encoder does
+    its own scaling) and returns a ``float32`` tensor ``(batch, features_dim)``.
+    """
+
+    #: Width of the feature vector ``forward`` returns.
+    features_dim: int
+
+    @abstractmethod
+    def forward(self, obs: TensorObservation) -> torch.Tensor:
+        """Encode a batch of observations into ``(batch, features_dim)`` features."""
+
+    def parameter_count(self) -> int:
+        """Number of trainable parameters, printed in the run header."""
+        return sum(p.numel() for p in self.parameters() if p.requires_grad)
+
+
+@dataclass
+class Batch:
+    """A batch of transitions sampled from a :class:`Memory`.
+
+    ``discounts`` already folds in termination and n-step returns: the
+    learner's bootstrap target is ``rewards + discounts * V(next_obs)``, where
+    ``discounts`` is ``gamma**n`` if the n-step window ended without
+    termination (including truncation: a time limit still bootstraps) and
+    ``0`` if the episode terminated inside it.
+    """
+
+    obs: Observation
+    actions: np.ndarray
+    rewards: np.ndarray
+    next_obs: Observation
+    discounts: np.ndarray
+    #: Positions in the memory, handed back to :meth:`Memory.update_priorities`.
+    indices: np.ndarray
+    #: Importance-sampling weights (all ones for uniform sampling).
+    weights: np.ndarray
+
+
+class Memory(ABC):
+    """Stores transitions from N parallel environments and samples batches.
+
+    Built by ``factory(observation_space, action_space, config, *, num_envs,
+    gamma, seed) -> Memory``. ``gamma`` is needed for n-step returns.
+    """
+
+    @abstractmethod
+    def add(
+        self,
+        obs: Observation,
+        actions: np.ndarray,
+        rewards: np.ndarray,
+        next_obs: Observation,
+        terminated: np.ndarray,
+        truncated: np.ndarray,
+    ) -> None:
+        """Store one step of every environment (each array has ``num_envs`` rows).
+
+        ``next_obs`` is the true successor of ``obs``: for an environment whose
+        episode ended at this step it is the final observation, not the reset
+        one. ``terminated`` stops bootstrapping; ``truncated`` does not.
+        """
+
+    @abstractmethod
+    def sample(self, batch_size: int) -> Batch:
+        """Sample ``batch_size`` transitions with their indices and IS weights."""
+
+    def update_priorities(self, indices: np.ndarray, priorities: np.ndarray) -> None:
+        """Set new priorities (e.g. absolute TD errors) for sampled transitions.
+
+        Memories without priorities ignore the call.
+        """
+
+    @abstractmethod
+    def __len__(self) -> int:
+        """Number of transitions that can currently be sampled."""
+
+    @abstractmethod
+    def state_dict(self) -> StateDict:
+        """Everything needed to resume exactly: contents, cursors, RNG state."""
+
+    @abstractmethod
+    def load_state_dict(self, state: StateDict) -> None:
+        """Restore what :meth:`state_dict` returned."""
+
+
+@dataclass
+class Preferences:
+    """What a learner (or strategy) says about the actions for a batch of states.
+
+    Discrete action spaces fill ``values`` ``(batch, n_actions)`` (Q-values or
+    scores); continuous ones fill ``mean`` and ``log_std`` ``(batch, action_dim)``
+    of a Gaussian *before* tanh squashing to the action bounds.
+    """
+
+    values: np.ndarray | None = None
+    mean: np.ndarray | None = None
+    log_std: np.ndarray | None = None
+
+
+@dataclass
+class UpdateResult:
+    """What one :meth:`Learner.update` produced.
+
+    ``metrics`` are scalars for logging; ``td_errors`` (one per sampled
+    transition, absolute) feed :meth:`Memory.update_priorities` when given.
+    """
+
+    metrics: dict[str, float]
+    td_errors: np.ndarray | None = None
+
+
+class Learner(ABC):
+    """Owns networks and optimisers; values actions and learns from batches.
+
+    Built by ``factory(observation_space, action_space, make_encoder, config,
+    *, seed) -> Learner`` where ``make_encoder()`` builds a fresh
+    :class:`Encoder` for each network that needs one.
+    """
+
+    #: The discount factor the memory must use for its bootstrap discounts.
+    gamma: float
+    #: n-step return horizon the memory must use (1 for plain TD).
+    n_step: int = 1
+
+    @abstractmethod
+    def predict(self, obs: Observation) -> Preferences:
+        """Action preferences for a batch of observations, without gradients."""
+
+    @abstractmethod
+    def update(self, batch: Batch) -> UpdateResult:
+        """One gradient step on ``batch``; returns metrics and TD errors."""
+
+    @abstractmethod
+    def state_dict(self) -> StateDict:
+        """Networks, target networks, optimisers and counters."""
+
+    @abstractmethod
+    def load_state_dict(self, state: StateDict) -> None:
+        """Restore what :meth:`state_dict` returned."""
+
+    def encoder_parameter_count(self) -> int:
+        """Trainable parameters of the (online) encoder, for the run header."""
+        return 0
+
+
+class ActionSelector(ABC):
+    """Turns preferences into actions, with its own schedule state and seeded RNG.
+
+    Built by ``factory(action_space, config, *, seed) -> ActionSelector``.
+    """
+
+    @abstractmethod
+    def select(self, prefs: Preferences, step: int, explore: bool = True) -> np.ndarray:
+        """Actions for a batch; ``step`` drives schedules, ``explore=False`` is greedy."""
+
+    def explain(self) -> dict[str, Any] | None:
+        """Why the last batch of actions was chosen, where the selector can say."""
+        return None
+
+    def state_dict(self) -> StateDict:
+        """Schedule position and RNG state."""
+        return {}
+
+    def load_state_dict(self, state: StateDict) -> None:
+        """Restore what :meth:`state_dict` returned."""
+
+
+@dataclass
+class Transition:
+    """One vectorised environment step as the runner hands it to an agent."""
+
+    obs: Observation
+    actions: np.ndarray
+    rewards: np.ndarray
+    next_obs: Observation
+    terminated: np.ndarray
+    truncated: np.ndarray
+    infos: dict[str, Any] = field(default_factory=dict)
+
+
+class Agent(ABC):
+    """What the runner drives: a learned agent or a strategy agent.
+
+    The runner calls :meth:`act`, steps the environments, hands the step to
+    :meth:`observe`, and calls :meth:`learn` on its train schedule.
+    """
+
+    @abstractmethod
+    def act(self, obs: Observation, step: int, explore: bool = True) -> np.ndarray:
+        """Actions for a batch of observations (one row per environment)."""
+
+    def observe(self, transition: Transition) -> None:
+        """Take in one environment step (e.g. store it in memory)."""
+
+    def learn(self) -> dict[str, float]:
+        """One learning step; returns metrics (empty for agents that do not learn)."""
+        return {}
+
+    def can_learn(self) -> bool:
+        """Whether :meth:`learn` would do anything now (e.g. memory holds a batch)."""
+        return False
+
+    def explain(self) -> dict[str, Any] | None:
+        """Why the last decision was taken, where the agent can say."""
+        return None
+
+    def describe(self) -> dict[str, Any]:
+        """A short description for the run header (component names, sizes)."""
+        return {}
+
+    def state_dict(self) -> StateDict:
+        """Everything needed to resume exactly."""
+        return {}
+
+    def load_state_dict(self, state: StateDict) -> None:
+        """Restore what :meth:`state_dict` returned."""
+
+
+class Game(ABC):
+    """How a game is played and how parts compose for it.
+
+    Built by ``factory(config) -> Game``; ``config`` is the game's own pydantic
+    model (validated from the ``game:`` section of the run config).
+    """
+
+    #: Registered name, e.g. ``"asterix"`` or a Gymnasium id.
+    name: str
+
+    @abstractmethod
+    def make_env(self, seed: int | None = None, render_mode: str | None = None) -> gym.Env:
+        """One environment, e.g. for evaluation or video."""
+
+    def make_vector_env(self, num_envs: int, seed: int) -> gym.vector.VectorEnv:
+        """``num_envs`` environments stepped together, autoreset in ``SameStep`` mode.
+
+        In ``SameStep`` mode an environment whose episode ended returns the reset
+        observation and puts the final one in ``infos["final_obs"]``.
+        """
+        from gymnasium.vector import AutoresetMode, SyncVectorEnv
+
+        fns: list[Callable[[], gym.Env]] = [lambda: self.make_env() for _ in range(num_envs)]
+        return SyncVectorEnv(fns, autoreset_mode=AutoresetMode.SAME_STEP)
+
+    def default_config_path(self) -> Path | None:
+        """The game's default run YAML (components, hyperparameters), if it ships one."""
+        return None
+
+    def features(self, env: gym.Env, obs: Any) -> dict[str, float]:
+        """Named numeric features of the current state, for strategy agents.
+
+        Games without declared features raise; strategy agents need them.
+        """
+        raise NotImplementedError(f"game {self.name!r} declares no features for strategy agents")
+
+    def feature_names(self) -> list[str]:
+        """Names :meth:`features` returns (used to validate strategy triggers)."""
+        return []
+
+    def env_state(self, env: gym.Env) -> StateDict | None:
+        """Serialisable state of a single env, for exact resume; ``None`` if unsupported."""
+        return None
+
+    def load_env_state(self, env: gym.Env, state: StateDict) -> None:
+        """Restore what :meth:`env_state` returned."""
+
+
+#: Signature of the callable a ``gaikit_register_*`` hook receives.
+RegisterFn = Callable[..., None]
