@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-import click
+import typer
 
 from gaikit.cli.app import DEBUG, app
 from gaikit.cli import commands  # noqa: F401  (attaches the commands to app)
@@ -29,13 +29,16 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"gaikit: error: {exc}", file=sys.stderr)
         return 2
-    except click.exceptions.Abort:
+    except typer.Abort:
         print("gaikit: aborted", file=sys.stderr)
         return 130
-    except click.exceptions.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except click.exceptions.Exit as exc:
+    except typer.TyperException as exc:  # usage errors: bad option value, unknown option, ...
+        message = exc.format_message()
+        if message:  # an empty message: the help was already shown (no arguments given)
+            hint = f" (see 'gaikit {args[0]} --help')" if args and not args[0].startswith("-") else ""
+            print(f"gaikit: error: {message}{hint}", file=sys.stderr)
+        return getattr(exc, "exit_code", 2)
+    except typer.Exit as exc:
         return exc.exit_code
     return result if isinstance(result, int) else 0
 

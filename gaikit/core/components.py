@@ -16,7 +16,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Union
+from typing import Any, Callable, ClassVar, Mapping, Union
 
 import gymnasium as gym
 import numpy as np
@@ -44,6 +44,11 @@ class Encoder(nn.Module, ABC):
 
     #: Width of the feature vector ``forward`` returns.
     features_dim: int
+    #: Parts of a multi-form observation this encoder reads, e.g. ``("pixels",)``,
+    #: ``("ram",)`` or ``("pixels", "ram")``; ``None``: whatever the game gives.
+    #: Read from the registered factory (``getattr(factory, "observation_keys",
+    #: None)``) and handed to :meth:`Game.select_observation` before envs are made.
+    observation_keys: ClassVar[tuple[str, ...] | None] = None
 
     @abstractmethod
     def forward(self, obs: TensorObservation) -> torch.Tensor:
@@ -244,6 +249,14 @@ class Agent(ABC):
         """Why the last decision was taken, where the agent can say."""
         return None
 
+    def explain_records(self) -> list[dict[str, Any]]:
+        """Explanations made since the last call, for the run's ``explain.jsonl`` (default: none).
+
+        The runner calls this after every :meth:`act` of training play and
+        appends what it gets (see :mod:`gaikit.core.explain_log`).
+        """
+        return []
+
     def describe(self) -> dict[str, Any]:
         """A short description for the run header (component names, sizes)."""
         return {}
@@ -268,7 +281,13 @@ class Game(ABC):
 
     @abstractmethod
     def make_env(self, seed: int | None = None, render_mode: str | None = None) -> gym.Env:
-        """One environment, e.g. for evaluation or video."""
+        """One environment, e.g. for evaluation or video.
+
+        Its observations and actions have the format of one row of
+        :meth:`make_vector_env`'s (same preprocessing), so an agent can play it
+        by adding a batch axis; ``render_mode="rgb_array"`` must be supported
+        for ``gaikit eval --video``.
+        """
 
     def make_vector_env(self, num_envs: int, seed: int) -> gym.vector.VectorEnv:
         """``num_envs`` environments stepped together, autoreset in ``SameStep`` mode.
@@ -281,6 +300,16 @@ class Game(ABC):
         fns: list[Callable[[], gym.Env]] = [lambda: self.make_env() for _ in range(num_envs)]
         return SyncVectorEnv(fns, autoreset_mode=AutoresetMode.SAME_STEP)
 
+    def select_observation(self, keys: tuple[str, ...] | None) -> None:
+        """Pick the observation form the chosen encoder reads, before any env is made.
+
+        The runner calls this with the encoder factory's ``observation_keys``
+        (``None`` when it declares none). A game offering several forms (e.g.
+        Atari pixels, RAM, or both as a ``Dict``) picks the matching one and
+        raises :class:`~gaikit.core.errors.ConfigError` if it cannot supply
+        them; games with one form ignore the call.
+        """
+
     def default_config_path(self) -> Path | None:
         """The game's default run YAML (components, hyperparameters), if it ships one."""
         return None
@@ -288,6 +317,9 @@ class Game(ABC):
     def features(self, env: gym.Env, obs: Any) -> dict[str, float]:
         """Named numeric features of the current state, for strategy agents.
 
+        ``obs`` is one environment's observation (no batch axis). ``env`` is that
+        single env when the caller has it, else ``None`` (the strategy agent in
+        the runner sees only observations): compute features from ``obs``.
         Games without declared features raise; strategy agents need them.
         """
         raise NotImplementedError(f"game {self.name!r} declares no features for strategy agents")

@@ -67,6 +67,9 @@ class StrategyConfig(BaseModel):
 
     file: str | None = Field(None, description="Strategy YAML file (default: the game's shipped one).")
     mods: list[str] = Field(default_factory=list, description="Mod directories layered on top, in order.")
+    rules: dict[str, str] = Field(
+        default_factory=dict, description="Game-rule presets, e.g. {ai_aggression: high} (rules the file declares)."
+    )
 
 
 class ComponentConfig(BaseModel):

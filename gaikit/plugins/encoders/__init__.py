@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from gaikit.core.hookspecs import Register, hookimpl
 from gaikit.plugins.encoders import vector
+from gaikit.plugins.encoders import image, mixed, ram
 
-MODULES = (vector,)
+MODULES = (vector, image, ram, mixed,)
 
 
 @hookimpl

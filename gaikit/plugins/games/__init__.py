@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from gaikit.core.hookspecs import Register, hookimpl
 from gaikit.plugins.games import gymnasium_game
+from gaikit.plugins.games import asterix
+from gaikit.plugins.games import halfcheetah
 
-MODULES = (gymnasium_game,)
+MODULES = (gymnasium_game, asterix, halfcheetah,)
 
 
 @hookimpl

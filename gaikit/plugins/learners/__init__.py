@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from gaikit.core.hookspecs import Register, hookimpl
 from gaikit.plugins.learners import ddqn
+from gaikit.plugins.learners import sac
 
-MODULES = (ddqn,)
+MODULES = (ddqn, sac,)
 
 
 @hookimpl

@@ -7,9 +7,9 @@ Each module here defines ``register(register_fn)``; add a module to
 from __future__ import annotations
 
 from gaikit.core.hookspecs import Register, hookimpl
-from gaikit.plugins.memories import uniform
+from gaikit.plugins.memories import prioritized, uniform
 
-MODULES = (uniform,)
+MODULES = (uniform, prioritized)
 
 
 @hookimpl

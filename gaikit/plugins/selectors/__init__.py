@@ -9,8 +9,10 @@ from __future__ import annotations
 from gaikit.core.hookspecs import Register, hookimpl
 from gaikit.plugins.selectors import greedy
 from gaikit.plugins.selectors import epsilon_greedy
+from gaikit.plugins.selectors import gaussian
+from gaikit.plugins.selectors import semi_random
 
-MODULES = (greedy, epsilon_greedy)
+MODULES = (greedy, epsilon_greedy, gaussian, semi_random)
 
 
 @hookimpl

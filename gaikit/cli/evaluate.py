@@ -1,0 +1,53 @@
+"""``gaikit eval RUN_DIR``: greedy episodes from a run's latest usable checkpoint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from gaikit.cli.agents import AGENT_BUILDERS
+from gaikit.cli.app import app
+from gaikit.cli.run import check_agent_kind, load_run_config
+from gaikit.core.build import build_run
+from gaikit.core.checkpoint import load_latest_checkpoint
+from gaikit.core.errors import ConfigError
+from gaikit.core.evaluation import EVAL_SEED_OFFSET, evaluate
+from gaikit.core.registry import get_registry
+from gaikit.core.video import play_episodes, record_video
+
+
+@app.command("eval")
+def eval_command(
+    run_dir: Path = typer.Argument(..., help="A run directory written by gaikit run."),
+    episodes: Optional[int] = typer.Option(None, "--episodes", help="Greedy episodes to play (default: train.eval_episodes)."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Seed of the evaluation env (default: the run's eval seed)."),
+    video: bool = typer.Option(False, "--video", help="Also record one greedy episode to RUN_DIR/videos/eval-<checkpoint>.mp4."),
+) -> int:
+    """Play greedy episodes with the latest usable checkpoint; print mean, std, min and max."""
+    config = load_run_config(run_dir)
+    check_agent_kind(config.agent)
+    episodes = config.train.eval_episodes if episodes is None else episodes
+    if episodes < 1:
+        raise ConfigError(f"--episodes {episodes}: must be at least 1")
+    if seed is not None and seed < 0:
+        raise ConfigError(f"--seed {seed}: must be at least 0")
+    seed = config.train.seed + EVAL_SEED_OFFSET if seed is None else seed
+    checkpoint, state = load_latest_checkpoint(run_dir, skip=[("agent", "memory")])
+    built = build_run(config, get_registry(), AGENT_BUILDERS, num_envs=1, seed=seed)
+    try:
+        built.agent.load_state_dict(state["agent"])
+        result = evaluate(built.agent, built.envs, episodes, seed, step=int(state["step"]))
+    finally:
+        built.envs.close()
+    s = result.summary()
+    typer.echo(f"{built.game.name}: {checkpoint.name}, {s['episodes']} greedy episodes (seed {seed})")
+    typer.echo(f"mean {s['mean']:.2f}  std {s['std']:.2f}  min {s['min']:.2f}  max {s['max']:.2f}  "
+               f"mean length {s['mean_length']:.1f}")
+    if video:
+        playback = play_episodes(built.game, built.agent, episodes=1, seed=seed, step=int(state["step"]))
+        path = record_video(playback.frames, run_dir / "videos" / f"eval-{checkpoint.name}.mp4")
+        shown = f", return {playback.returns[0]:.2f}" if playback.returns else ""
+        typer.echo(f"video: {path} ({len(playback.frames)} frames{shown})")
+    return 0

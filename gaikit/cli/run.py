@@ -1,0 +1,157 @@
+"""``gaikit run``: train (or play) an agent on a game, or resume a run exactly."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from gaikit.cli.agents import AGENT_BUILDERS
+from gaikit.cli.app import app
+from gaikit.cli.resolve import (
+    GYMNASIUM_GAME,
+    check_field,
+    ensure_gymnasium_id,
+    field_help,
+    game_label,
+    resolve_cli_config,
+)
+from gaikit.core.build import build_run
+from gaikit.core.checkpoint import load_latest_checkpoint, set_aside_newer, write_text_atomic
+from gaikit.core.config import RunConfig, StrategyConfig, TrainConfig, load_resolved_config
+from gaikit.core.errors import CheckpointError, ConfigError
+from gaikit.core.registry import Registry, get_registry
+from gaikit.core.runner import RunResult, Runner
+
+CONFIG_FILE = "config.yaml"
+
+
+def default_run_dir(game: str, config: RunConfig) -> Path:
+    """``runs/<game>-<agent-or-learner>-<YYYYmmdd-HHMMSS>`` (``-2``, ``-3``... if taken)."""
+    who = config.learner.name if config.agent == "learned" and config.learner else config.agent
+    base = Path("runs") / f"{game_label(game)}-{game_label(who)}-{time.strftime('%Y%m%d-%H%M%S')}"
+    path, n = base, 1
+    while path.exists():
+        n += 1
+        path = base.with_name(f"{base.name}-{n}")
+    return path
+
+
+def check_agent_kind(kind: str) -> None:
+    """A clear error for an agent kind no builder is registered for."""
+    if kind not in AGENT_BUILDERS:
+        raise ConfigError(f"unknown agent kind {kind!r}; known agent kinds: {', '.join(sorted(AGENT_BUILDERS))}")
+
+
+def load_run_config(run_dir: Path) -> RunConfig:
+    """The saved config of an existing run directory (errors name what is missing)."""
+    if not run_dir.is_dir():
+        raise CheckpointError(f"{run_dir}: run directory not found")
+    path = run_dir / CONFIG_FILE
+    if not path.is_file():
+        raise CheckpointError(f"{run_dir}: not a gaikit run directory ({CONFIG_FILE} is missing)")
+    config = load_resolved_config(path)
+    if config.game.name == GYMNASIUM_GAME and "env_id" in config.game.options:
+        ensure_gymnasium_id(str(config.game.options["env_id"]))
+    return config
+
+
+def _train(config: RunConfig, registry: Registry, run_dir: Path, resume: dict[str, Any] | None) -> RunResult:
+    """Build everything, then run; a fresh run dir is created only once the build succeeded."""
+    built = build_run(config, registry, AGENT_BUILDERS)
+    created = resume is None and not run_dir.exists()
+    try:
+        if resume is None:
+            run_dir.mkdir(parents=True, exist_ok=True)
+            write_text_atomic(run_dir / CONFIG_FILE, config.to_yaml())
+        runner = Runner(built.agent, built.game, config, run_dir, envs=built.envs, resume=resume,
+                        config_path=run_dir / CONFIG_FILE)
+    except BaseException:
+        built.envs.close()
+        if created:
+            shutil.rmtree(run_dir, ignore_errors=True)
+        raise
+    return runner.run()
+
+
+def _report(result: RunResult, run_dir: Path, total: int) -> int:
+    if result.status == "interrupted":
+        typer.echo(f"interrupted at step {result.step:,}/{total:,}; checkpoint written to {result.checkpoint}")
+        typer.echo(f"resume with: gaikit run --resume {run_dir}")
+        return 130
+    line = f"finished {result.step:,} steps; checkpoint {result.checkpoint}"
+    if result.final_eval:
+        e = result.final_eval
+        line += f"; final eval mean {e['mean']:.2f} ± {e['std']:.2f} over {e['episodes']} episodes"
+    typer.echo(line)
+    typer.echo(f"learning curve: {run_dir / 'plots' / 'learning_curve.png'}")
+    return 0
+
+
+def _resume(run_dir: Path, steps: Optional[int], given: dict[str, Any]) -> int:
+    extra = [flag for flag, value in given.items() if value not in (None, [], False)]
+    if extra:
+        raise ConfigError(f"--resume continues a run with its saved config; drop {', '.join(extra)} "
+                          "(only --steps may be given, to train longer)")
+    config = load_run_config(run_dir)
+    check_agent_kind(config.agent)
+    checkpoint, state = load_latest_checkpoint(run_dir)
+    done = int(state["step"])
+    if steps is not None:
+        check_field(TrainConfig, "--steps", "steps", steps)
+        config = config.model_copy(update={"train": config.train.model_copy(update={"steps": steps})})
+    if done >= config.train.steps:
+        raise ConfigError(f"{run_dir}: the run already reached step {done:,} of train.steps "
+                          f"{config.train.steps:,}; pass --steps N (more than {done:,}) with --resume to train longer")
+    registry = get_registry()
+    set_aside_newer(run_dir, done)
+    if steps is not None:
+        write_text_atomic(run_dir / CONFIG_FILE, config.to_yaml())
+    typer.echo(f"resuming {run_dir} from {checkpoint.name}")
+    return _report(_train(config, registry, run_dir, state), run_dir, config.train.steps)
+
+
+@app.command("run")
+def run_command(
+    game: Optional[str] = typer.Argument(None, help="A gaikit game or any Gymnasium id, e.g. CartPole-v1."),
+    agent: Optional[str] = typer.Option(None, "--agent", help="Agent kind: learned or strategy."),
+    encoder: Optional[str] = typer.Option(None, "--encoder", help="Encoder plugin (see gaikit plugins)."),
+    learner: Optional[str] = typer.Option(None, "--learner", help="Learner plugin (see gaikit plugins)."),
+    memory: Optional[str] = typer.Option(None, "--memory", help="Replay memory plugin (see gaikit plugins)."),
+    selector: Optional[str] = typer.Option(None, "--selector", help="Action selector plugin (see gaikit plugins)."),
+    steps: Optional[int] = typer.Option(None, "--steps", help=field_help(TrainConfig, "steps")),
+    seed: Optional[int] = typer.Option(None, "--seed", help=field_help(TrainConfig, "seed")),
+    envs: Optional[int] = typer.Option(None, "--envs", help=field_help(TrainConfig, "envs")),
+    config: Optional[Path] = typer.Option(None, "--config", help="YAML file layered over the game's defaults."),
+    set_: Optional[list[str]] = typer.Option(None, "--set", help="Override section.field=value (repeatable)."),
+    run_dir: Optional[Path] = typer.Option(None, "--run-dir", help="Run directory (default runs/<game>-<agent>-<time>)."),
+    resume: Optional[Path] = typer.Option(None, "--resume", help="Continue the run in this directory exactly."),
+    strategy: Optional[str] = typer.Option(None, "--strategy", help=field_help(StrategyConfig, "file")),
+    mod: Optional[list[str]] = typer.Option(None, "--mod", help=field_help(StrategyConfig, "mods")),
+) -> int:
+    """Train an agent on GAME (or continue a run with --resume RUN_DIR)."""
+    if resume is not None:
+        given = {"GAME": game, "--agent": agent, "--encoder": encoder, "--learner": learner, "--memory": memory,
+                 "--selector": selector, "--seed": seed, "--envs": envs, "--config": config, "--set": set_,
+                 "--run-dir": run_dir, "--strategy": strategy, "--mod": mod}
+        return _resume(resume, steps, given)
+    if game is None:
+        raise ConfigError("missing GAME (e.g. gaikit run CartPole-v1), or pass --resume RUN_DIR")
+    if agent is not None:
+        check_agent_kind(agent)
+    registry = get_registry()
+    choices = {"agent": agent, "encoder": encoder, "learner": learner, "memory": memory, "selector": selector}
+    resolved = resolve_cli_config(
+        registry, game, config_file=config, choices=choices,
+        train_flags={"--steps": steps, "--seed": seed, "--envs": envs}, overrides=set_ or [],
+        strategy_file=strategy, mods=mod or [],
+    )
+    check_agent_kind(resolved.agent)
+    target = run_dir if run_dir is not None else default_run_dir(game, resolved)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise ConfigError(f"run directory {target} already exists and is not empty; continue it with "
+                          f"--resume {target} or choose another --run-dir")
+    return _report(_train(resolved, registry, target, None), target, resolved.train.steps)

@@ -1,0 +1,76 @@
+"""Building strategy agents from the CLI: strategy files by game, game features, the ``strategy`` builder.
+
+Registers the ``strategy`` agent kind, so ``gaikit run GAME --agent strategy
+[--strategy FILE] [--mod DIR] [--set strategy.rules.ai_aggression=high]``
+plays GAME with its shipped (or the given) strategy file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+from gaikit.cli.agents import register_agent_builder
+from gaikit.core.build import AgentContext
+from gaikit.core.console import warn
+from gaikit.core.errors import ConfigError, GaikitError
+from gaikit.core.registry import Registry, unknown_name_message
+from gaikit.strategies.agent import StrategyAgent
+from gaikit.strategies.compiled import StrategySet
+from gaikit.strategies.loader import load_strategies
+
+
+def registered_strategy_path(registry: Registry, game: str) -> Path:
+    """The strategy file (or directory) a plugin registered for ``game``."""
+    names = registry.names("strategies")
+    if game not in names:
+        raise ConfigError(unknown_name_message("strategy set", game, names) + "; pass a file with --strategy")
+    path = registry.get("strategies", game).factory()
+    return Path(path)
+
+
+def game_feature_names(registry: Registry, game: str | None) -> list[str] | None:
+    """``feature_names()`` of registered ``game`` built with default options; ``None`` if unavailable."""
+    if game is None or game not in registry.names("games"):
+        return None
+    spec = registry.get("games", game)
+    try:
+        return list(spec.factory(spec.config()).feature_names())
+    except (GaikitError, ValueError, TypeError, ImportError):
+        return None
+
+
+def load_for_game(
+    registry: Registry,
+    game: str | None,
+    file: str | Path | None,
+    mods: Sequence[str | Path] = (),
+    features: Sequence[str] | None = None,
+) -> StrategySet:
+    """Load ``file`` (default: the game's registered strategies) with ``mods``, validated against the game's features."""
+    if file is None:
+        if game is None:
+            raise ConfigError("no strategy file: name a game or pass a file")
+        file = registered_strategy_path(registry, game)
+    if features is None:
+        features = game_feature_names(registry, game) or []
+    strategies = load_strategies(file, list(mods), game_features=features)
+    declared = strategies.model.game
+    if game is not None and declared is not None and declared != game and declared in registry.names("games"):
+        raise ConfigError(f"{file}: game: the strategies are for {strategies.model.game!r}, not {game!r}")
+    return strategies
+
+
+def build_strategy_agent(ctx: AgentContext) -> StrategyAgent:
+    """The ``strategy`` agent builder: strategy file + mods + rules from ``RunConfig.strategy``."""
+    cfg = ctx.config.strategy
+    game_name = ctx.config.game.name
+    strategies = load_for_game(ctx.registry, game_name, cfg.file, cfg.mods, features=ctx.game.feature_names())
+    for message in strategies.warnings:
+        warn(message)
+    return StrategyAgent(
+        ctx.game, strategies, num_envs=ctx.num_envs, seed=ctx.seed, rules=cfg.rules, action_space=ctx.action_space
+    )
+
+
+register_agent_builder("strategy", build_strategy_agent)

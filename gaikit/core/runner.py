@@ -1,0 +1,299 @@
+"""The training loop: collect -> store -> update, with evaluation, logs and checkpoints.
+
+One iteration steps all ``train.envs`` environments once (``SameStep``
+autoreset, see :meth:`Game.make_vector_env`)::
+
+    actions = agent.act(obs)                       # learner.predict -> selector
+    next_obs, ... = envs.step(actions)             # Box actions clipped to bounds
+    agent.observe(obs, actions, rewards, true_next_obs, terminated, truncated)
+    every train_freq env steps after learning_starts: gradient_steps x agent.learn()
+
+``step`` counts env steps summed over envs. Between iterations the runner
+logs (every ``log_every``), evaluates greedily on a separate env (every
+``eval_every``) and checkpoints (every ``checkpoint_every``). The first
+Ctrl-C stops at the next iteration boundary and writes a checkpoint, from
+which ``gaikit run --resume RUN_DIR`` continues exactly.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+import gymnasium as gym
+import numpy as np
+import torch
+
+from gaikit.core.actions import ActionAdapter
+from gaikit.core.checkpoint import save_checkpoint
+from gaikit.core.components import Agent, Game, Observation, Transition
+from gaikit.core.config import RunConfig
+from gaikit.core.console import warn
+from gaikit.core.episodes import EpisodeTracker, reports_episode_statistics
+from gaikit.core.errors import GaikitError
+from gaikit.core.explain_log import append_explanations
+from gaikit.core.evaluation import EVAL_SEED_OFFSET, EvalResult, evaluate
+from gaikit.core.interrupt import GracefulStop
+from gaikit.core.metrics import MetricsLogger
+from gaikit.core.progress import RunProgress
+from gaikit.core.seeding import rng_state, set_rng_state
+
+
+def true_next_obs(next_obs: Observation, infos: Mapping[str, Any]) -> Observation:
+    """``next_obs`` with the rows of finished episodes replaced by ``infos["final_obs"]``."""
+    mask = infos.get("_final_obs")
+    if mask is None or not mask.any():
+        return next_obs
+    rows = np.flatnonzero(mask)
+    final = infos["final_obs"]
+    if isinstance(next_obs, Mapping):
+        fixed = {key: value.copy() for key, value in next_obs.items()}
+        for i in rows:
+            for key in fixed:
+                fixed[key][i] = final[i][key]
+        return fixed
+    fixed_array = next_obs.copy()
+    for i in rows:
+        fixed_array[i] = final[i]
+    return fixed_array
+
+
+def _next_boundary(current: int, every: int, step: int) -> int:
+    while current <= step:
+        current += every
+    return current
+
+
+@dataclass
+class RunResult:
+    """How a run ended: ``finished`` or ``interrupted``, at which step, with which checkpoint."""
+
+    status: str
+    step: int
+    checkpoint: Path
+    final_eval: dict[str, Any] | None = None
+
+
+class Runner:
+    """Drives an :class:`Agent` on a :class:`Game` as a :class:`RunConfig` says.
+
+    ``envs`` may be passed when the caller already made them (to build the
+    agent against their spaces); ``resume`` is a loaded checkpoint state.
+    """
+
+    def __init__(self, agent: Agent, game: Game, config: RunConfig, run_dir: Path | str, *,
+                 envs: gym.vector.VectorEnv | None = None, resume: dict[str, Any] | None = None,
+                 config_path: Path | str | None = None, progress: bool | None = None,
+                 tensorboard: bool = True) -> None:
+        self.agent, self.game, self.config = agent, game, config
+        self.train = config.train
+        self.run_dir = Path(run_dir)
+        self.config_path = config_path
+        self.show_progress = progress
+        if self.train.threads:
+            torch.set_num_threads(self.train.threads)
+        self.envs = envs if envs is not None else game.make_vector_env(self.train.envs, seed=self.train.seed)
+        mode = self.envs.metadata.get("autoreset_mode")
+        if mode is not None and getattr(mode, "value", mode) != "SameStep":
+            raise GaikitError(f"game {game.name!r}: vector env autoreset mode is {mode}; the runner needs SameStep")
+        self.num_envs = self.envs.num_envs
+        self.adapt = ActionAdapter(self.envs.single_action_space, self.num_envs)
+        self.tracker = EpisodeTracker(self.num_envs, reported=reports_episode_statistics(self.envs))
+        self.eval_seed = self.train.seed + EVAL_SEED_OFFSET
+        self._eval_envs: gym.vector.VectorEnv | None = None
+        self.stop = GracefulStop()
+        self.step = self.updates = 0
+        self.next_log, self.next_eval, self.next_checkpoint = (
+            self.train.log_every, self.train.eval_every, self.train.checkpoint_every)
+        self.last_eval_step = -1
+        self.last_eval: dict[str, Any] | None = None
+        self.elapsed_before = 0.0
+        self.accum: dict[str, list[float]] = {}
+        if resume is None:
+            self.obs, _ = self.envs.reset(seed=self.train.seed)
+            self.metrics = MetricsLogger(self.run_dir, tensorboard=tensorboard)
+        else:
+            self._restore(resume)
+            self.metrics = MetricsLogger(self.run_dir, positions=resume["runner"]["files"], step=self.step,
+                                         tensorboard=tensorboard)
+        self.start_step = self.step
+        self._session_start = time.perf_counter()
+
+    # ---- the loop -------------------------------------------------------------------------
+    def run(self) -> RunResult:
+        """Train until ``train.steps`` or Ctrl-C; always ends with a checkpoint."""
+        total = self.train.steps
+        with RunProgress(total, self.step, self.show_progress) as self.progress:
+            self._header()
+            try:
+                with self.stop:
+                    while True:
+                        self._periodic()
+                        if self.stop.requested or self.step >= total:
+                            break
+                        self._iteration()
+                        self.progress.update(self.step, self.tracker.count, self.tracker.mean_recent(), self._speed())
+                    if not self.stop.requested and self.train.eval_every and self.last_eval_step != self.step:
+                        self._evaluate()
+                    path = self._checkpoint()
+            except KeyboardInterrupt:
+                self.metrics.close()
+                self.progress.print(f"aborted at step {self.step:,} without saving; the last checkpoint stays "
+                                    f"in {self.run_dir / 'checkpoints'}; resume with: gaikit run --resume {self.run_dir}")
+                raise
+            self.progress.update(self.step, self.tracker.count, self.tracker.mean_recent(), self._speed(), force=True)
+        self.metrics.plot(self.game.name)
+        self.metrics.close()
+        self.close_envs()
+        status = "interrupted" if self.stop.requested else "finished"
+        return RunResult(status, self.step, path, self.last_eval)
+
+    def _iteration(self) -> None:
+        obs = self.obs
+        actions = self.adapt(self.agent.act(obs, self.step))
+        records = self.agent.explain_records()
+        if records:
+            append_explanations(self.run_dir, records)
+        next_obs, rewards, terminated, truncated, infos = self.envs.step(actions)
+        self.agent.observe(Transition(obs, actions, rewards, true_next_obs(next_obs, infos), terminated, truncated, infos))
+        before, self.step = self.step, self.step + self.num_envs
+        self.obs = next_obs
+        finished = self.tracker.update(self.step, rewards, terminated, truncated, infos)
+        if finished:
+            self.metrics.log_episodes(finished, self._elapsed())
+        if self.step < self.train.learning_starts:
+            return
+        phases = self.step // self.train.train_freq - before // self.train.train_freq
+        if phases and self.agent.can_learn():
+            for _ in range(phases * self.train.gradient_steps):
+                for key, value in self.agent.learn().items():
+                    entry = self.accum.setdefault(key, [0.0, 0])
+                    entry[0] += float(value)
+                    entry[1] += 1
+                self.updates += 1
+
+    def _periodic(self) -> None:
+        train = self.train
+        if self.step >= self.next_log:
+            self._log()
+            self.next_log = _next_boundary(self.next_log, train.log_every, self.step)
+        if train.eval_every and self.step >= self.next_eval and not self.stop.requested:
+            if self._evaluate() is not None:
+                self.next_eval = _next_boundary(self.next_eval, train.eval_every, self.step)
+        if train.checkpoint_every and self.step >= self.next_checkpoint and self.step < train.steps:
+            self._checkpoint()
+            self.next_checkpoint = _next_boundary(self.next_checkpoint, train.checkpoint_every, self.step)
+
+    # ---- logging and evaluation -------------------------------------------------------------
+    def _elapsed(self) -> float:
+        return self.elapsed_before + time.perf_counter() - self._session_start
+
+    def _speed(self) -> float:
+        seconds = time.perf_counter() - self._session_start
+        return (self.step - self.start_step) / seconds if seconds > 0 else 0.0
+
+    def _log(self) -> None:
+        values: dict[str, Any] = {
+            "episodes": self.tracker.count,
+            "mean_return_100": self.tracker.mean_recent(),
+            "updates": self.updates,
+            "steps_per_sec": self._speed(),
+            "time": self._elapsed(),
+        }
+        values.update({key: total / count for key, (total, count) in sorted(self.accum.items()) if count})
+        self.accum = {}
+        self.metrics.log_train(self.step, values)
+        speed = values["steps_per_sec"]
+        eta = (self.train.steps - self.step) / speed if speed > 0 else float("inf")
+        self.progress.log(self.step, self.tracker.count, values["mean_return_100"], speed, eta)
+
+    def _evaluate(self) -> EvalResult | None:
+        if self._eval_envs is None:
+            self._eval_envs = self.game.make_vector_env(1, seed=self.eval_seed)
+        result = evaluate(self.agent, self._eval_envs, self.train.eval_episodes, self.eval_seed, self.step,
+                          should_stop=lambda: self.stop.requested)
+        if result is None:
+            return None
+        summary = result.summary()
+        self.metrics.log_eval(self.step, summary, result.returns)
+        self.last_eval_step, self.last_eval = self.step, summary
+        self.progress.print(f"eval at step {self.step:,}: mean return {summary['mean']:.2f} ± {summary['std']:.2f} "
+                            f"over {summary['episodes']} episodes (min {summary['min']:.1f}, max {summary['max']:.1f})")
+        return result
+
+    def _header(self) -> None:
+        info = self.agent.describe()
+        parts = [f"{k} {info[k]}" for k in ("encoder", "learner", "memory", "selector") if k in info]
+        params = info.get("encoder_parameters")
+        lines = [
+            f"gaikit run: {self.game.name}",
+            f"  agent       {self.config.agent}" + (f": {', '.join(parts)}" if parts else ""),
+        ]
+        if params:
+            lines.append(f"  encoder     {params:,} trainable parameters")
+        lines += [
+            f"  envs        {self.num_envs} x {self.game.name} (seed {self.train.seed})",
+            f"  steps       {self.step:,} -> {self.train.steps:,}" + (" (resumed)" if self.start_step else ""),
+            f"  config      {self.config_path or self.run_dir / 'config.yaml'}",
+            f"  run dir     {self.run_dir}",
+        ]
+        for line in lines:
+            self.progress.print(line)
+
+    # ---- checkpoints and resume ---------------------------------------------------------------
+    def _sub_envs(self) -> list[gym.Env] | None:
+        return getattr(self.envs.unwrapped, "envs", None)
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything a checkpoint holds: agent, counters, episode stats, RNGs, env states."""
+        env_states = None
+        sub_envs = self._sub_envs()
+        if sub_envs:
+            env_states = [self.game.env_state(env) for env in sub_envs]
+            if any(state is None for state in env_states):
+                env_states = None
+        runner = {
+            "step": self.step, "updates": self.updates, "next_log": self.next_log, "next_eval": self.next_eval,
+            "next_checkpoint": self.next_checkpoint, "last_eval_step": self.last_eval_step,
+            "last_eval": self.last_eval, "elapsed": self._elapsed(), "accum": self.accum, "obs": self.obs,
+            "episodes": self.tracker.state_dict(), "files": self.metrics.positions(),
+        }
+        return {"step": self.step, "agent": self.agent.state_dict(), "runner": runner, "rng": rng_state(),
+                "envs": env_states}
+
+    def _checkpoint(self) -> Path:
+        path = save_checkpoint(self.run_dir, self.step, self.state_dict(), self.train.keep_checkpoints)
+        self.metrics.plot(self.game.name)
+        return path
+
+    def _restore(self, state: dict[str, Any]) -> None:
+        runner = state["runner"]
+        self.agent.load_state_dict(state["agent"])
+        self.step, self.updates = int(runner["step"]), int(runner["updates"])
+        self.next_log, self.next_eval = int(runner["next_log"]), int(runner["next_eval"])
+        self.next_checkpoint, self.last_eval_step = int(runner["next_checkpoint"]), int(runner["last_eval_step"])
+        self.last_eval = runner["last_eval"]
+        self.elapsed_before = float(runner["elapsed"])
+        self.accum = {key: [float(total), int(count)] for key, (total, count) in runner["accum"].items()}
+        self.tracker.load_state_dict(runner["episodes"])
+        self.obs, _ = self.envs.reset(seed=self.train.seed)
+        sub_envs, env_states = self._sub_envs(), state.get("envs")
+        if sub_envs and env_states and len(env_states) == len(sub_envs):
+            for env, env_state in zip(sub_envs, env_states):
+                self.game.load_env_state(env, env_state)
+            self.obs = runner["obs"]
+        else:
+            warn(f"game {self.game.name!r} does not save environment state; the environments restart their "
+                 "episodes on resume (episodes in progress at the checkpoint are dropped)")
+            self.obs, _ = self.envs.reset(seed=self.train.seed + self.step)
+            self.tracker.reset_partial()
+        set_rng_state(state["rng"])
+
+    def close_envs(self) -> None:
+        """Close the training and evaluation envs."""
+        self.envs.close()
+        if self._eval_envs is not None:
+            self._eval_envs.close()
+            self._eval_envs = None

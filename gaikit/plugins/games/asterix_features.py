@@ -1,0 +1,112 @@
+"""Named features of an Asterix state for strategy agents, computed from the 128 RAM bytes.
+
+``asterix_features(ram)`` returns a flat ``{name: float}`` mapping whose keys
+are exactly :data:`ASTERIX_FEATURE_NAMES`, in that order:
+
+Global
+    ``player_lane`` (0 top .. 7 bottom), ``player_x``, ``stage``, ``speed``
+    (objects' pixels per frame), ``item_points``, ``lives``, ``score``,
+    ``dying`` (1 during the death animation, when input is ignored),
+    ``poll_frame`` (0..3: frame of the next step on which up/down is read),
+    ``horizon`` (steps the lookahead sees).
+Per lane ``i`` (0..7)
+    ``lane{i}_harmful`` / ``lane{i}_reward`` (1 when its object is a lyre /
+    an item), ``lane{i}_contact`` (steps until its object reaches the
+    player's x, capped at 32), ``lane{i}_danger`` (1 / (1 + steps until a
+    lyre in that lane reaches the player's x); 0 without a lyre coming).
+Per action ``a`` (``noop up right left down upright upleft downright downleft``)
+    ``{a}_collides`` (1: touches a lyre this step), ``{a}_safe_steps``
+    (0..horizon: steps the player surely survives after it), ``{a}_reward_now``
+    (1: catches an item this step), ``{a}_reward_value`` (``0.8 ** k`` for the
+    soonest item ``k`` steps away on a path that survives the horizon),
+    ``{a}_lane_change`` (1 for a vertical move that changes lane),
+    ``{a}_edge`` (1 when the move pushes against a wall and is a no-op there).
+
+During the death animation every action reports safe and without reward.
+The lookahead is :mod:`gaikit.plugins.games.asterix_lookahead`; the RAM map
+is :mod:`gaikit.plugins.games.asterix_ram` and ``docs/asterix_ram.md``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gaikit.plugins.games.asterix_lookahead import ACTION_DX, ACTION_DY, ACTIONS, LEFT_STOP, RIGHT_STOP, lookahead
+from gaikit.plugins.games.asterix_ram import (
+    DIRECTION,
+    HARMFUL,
+    LANES,
+    REWARD,
+    WRAP_PERIOD,
+    AsterixState,
+    decode,
+)
+
+#: Steps the lookahead plans over (8 steps = 32 frames).
+HORIZON = 8
+#: Cap of the per-lane contact time, in steps.
+CONTACT_CAP = 32.0
+
+_GLOBAL = ("player_lane", "player_x", "stage", "speed", "item_points", "lives", "score", "dying", "poll_frame", "horizon")
+_LANE = ("harmful", "reward", "contact", "danger")
+_ACTION = ("collides", "safe_steps", "reward_now", "reward_value", "lane_change", "edge")
+
+#: Every feature name, in the order :func:`asterix_features` returns them.
+ASTERIX_FEATURE_NAMES: tuple[str, ...] = (
+    _GLOBAL
+    + tuple(f"lane{i}_{name}" for i in range(LANES) for name in _LANE)
+    + tuple(f"{a}_{name}" for a in ACTIONS for name in _ACTION)
+)
+
+
+def lane_contact_steps(state: AsterixState) -> np.ndarray:
+    """Steps until each lane's object reaches the player's x (wrapping around), capped."""
+    ahead = (state.x - state.object_x) * DIRECTION  # > 0: the object is coming
+    ahead = np.where(ahead < -8, ahead + WRAP_PERIOD, ahead)
+    steps = np.maximum(ahead - 8, 0) / (4.0 * state.speed) + state.popup_frames / 4.0
+    return np.minimum(steps, CONTACT_CAP)
+
+
+def asterix_features(ram: np.ndarray, horizon: int = HORIZON) -> dict[str, float]:
+    """Every feature of :data:`ASTERIX_FEATURE_NAMES` for one 128-byte Asterix RAM."""
+    state = decode(ram)
+    out: dict[str, float] = {
+        "player_lane": float(state.lane),
+        "player_x": float(state.x),
+        "stage": float(state.stage),
+        "speed": float(state.speed),
+        "item_points": float(state.item_points),
+        "lives": float(state.lives),
+        "score": float(state.score),
+        "dying": float(state.dying),
+        "poll_frame": float(state.poll_frame),
+        "horizon": float(horizon),
+    }
+    contact = lane_contact_steps(state)
+    harmful = state.kind == HARMFUL
+    for i in range(LANES):
+        out[f"lane{i}_harmful"] = float(harmful[i])
+        out[f"lane{i}_reward"] = float(state.kind[i] == REWARD)
+        out[f"lane{i}_contact"] = float(contact[i])
+        out[f"lane{i}_danger"] = float(1.0 / (1.0 + contact[i])) if harmful[i] else 0.0
+
+    if state.dying:
+        zeros = np.zeros(len(ACTIONS))
+        collides, safe, now, value = zeros, np.full(len(ACTIONS), float(horizon)), zeros, zeros
+    else:
+        look = lookahead(state, horizon=horizon)
+        collides, safe, now, value = look.collides, look.safe_steps, look.reward_now, look.reward_value
+    target = state.lane + ACTION_DY
+    lane_change = (target >= 0) & (target < LANES) & (ACTION_DY != 0)
+    at_left, at_right = state.x < LEFT_STOP, state.x > RIGHT_STOP
+    blocked_x = ((ACTION_DX < 0) & at_left) | ((ACTION_DX > 0) & at_right)
+    blocked_y = (ACTION_DY != 0) & ~lane_change
+    edge = (blocked_x & ((ACTION_DY == 0) | blocked_y)) | (blocked_y & (ACTION_DX == 0))
+    for k, a in enumerate(ACTIONS):
+        out[f"{a}_collides"] = float(collides[k])
+        out[f"{a}_safe_steps"] = float(safe[k])
+        out[f"{a}_reward_now"] = float(now[k])
+        out[f"{a}_reward_value"] = float(value[k])
+        out[f"{a}_lane_change"] = float(lane_change[k])
+        out[f"{a}_edge"] = float(edge[k])
+    return out

@@ -1,0 +1,204 @@
+"""Learner ``ddqn``: Double DQN (van Hasselt et al., 2016), CleanRL style.
+
+One update, top to bottom::
+
+    a*      = argmax_a Q_online(s', a)              # the online net chooses ...
+    target  = r + discount * Q_target(s', a*)       # ... the target net evaluates
+    loss    = mean(w * huber(Q_online(s, a) - target))
+    Adam step (optionally clipping the gradient norm)
+    every target_update_period steps: target <- tau * online + (1 - tau) * target
+
+``r`` and ``discount`` come from the memory, which already folds n-step
+returns and termination into them (see :class:`gaikit.core.components.Batch`).
+``w`` are the memory's importance weights (ones for uniform replay).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Callable
+
+import gymnasium as gym
+import numpy as np
+import torch
+import torch.nn.functional as F
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt
+
+from gaikit.core.components import (
+    Batch,
+    Encoder,
+    Learner,
+    Observation,
+    Preferences,
+    RegisterFn,
+    StateDict,
+    TensorObservation,
+    UpdateResult,
+)
+from gaikit.core.errors import GaikitError
+from gaikit.core.tensors import as_tensor_obs
+from gaikit.plugins.learners.q_network import QNetwork
+
+
+class DDQNConfig(BaseModel):
+    """Hyperparameters of the ``ddqn`` learner."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    gamma: float = Field(0.99, ge=0.0, le=1.0, description="Discount factor.")
+    lr: float = Field(1e-3, gt=0.0, description="Adam learning rate.")
+    adam_eps: float = Field(1e-8, gt=0.0, description="Adam epsilon (numerical stability term).")
+    n_step: int = Field(1, ge=1, description="n-step return horizon (the memory builds the returns).")
+    target_update_period: int = Field(500, ge=1, description="Gradient steps between target-network updates.")
+    tau: float = Field(1.0, gt=0.0, le=1.0, description="Target update rate; 1.0 copies the online net (hard update).")
+    huber_delta: float = Field(1.0, gt=0.0, description="Huber loss threshold between quadratic and linear.")
+    max_grad_norm: float | None = Field(10.0, gt=0.0, description="Gradient-norm clipping threshold (null: off).")
+    double: bool = Field(True, description="Double DQN target (online argmax, target eval); false: max target.")
+    dueling: bool = Field(False, description="Dueling head: V(s) + A(s,a) - mean A.")
+    head_hidden: list[PositiveInt] = Field(default_factory=list, description="Hidden widths of the Q head.")
+    device: str = Field("cpu", description="Torch device for the networks, e.g. cpu or cuda.")
+
+
+class DDQN(Learner):
+    """Double DQN with Huber loss, Adam, hard or soft target updates and IS weights."""
+
+    def __init__(
+        self,
+        observation_space: gym.Space,
+        action_space: gym.spaces.Discrete,
+        make_encoder: Callable[[], Encoder],
+        config: DDQNConfig,
+        *,
+        seed: int,
+    ) -> None:
+        self.config = config
+        self.gamma = config.gamma
+        self.n_step = config.n_step
+        self.device = torch.device(config.device)
+        n_actions = int(action_space.n)
+        #: Env action ``a`` is Q column ``a - action_start`` (``Discrete(n, start=...)``).
+        self.action_start = int(action_space.start)
+        # Seed network initialisation without touching the global torch RNG.
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            self.online = QNetwork(make_encoder(), n_actions, config.head_hidden, config.dueling).to(self.device)
+            self.target = QNetwork(make_encoder(), n_actions, config.head_hidden, config.dueling).to(self.device)
+        self.target.load_state_dict(self.online.state_dict())
+        self.target.requires_grad_(False)
+        self.optimizer = torch.optim.Adam(self.online.parameters(), lr=config.lr, eps=config.adam_eps)
+        #: Gradient steps taken so far (drives the target update period).
+        self.gradient_steps = 0
+
+    def predict(self, obs: Observation) -> Preferences:
+        """Q-values ``(batch, n_actions)`` of the online network."""
+        with torch.no_grad():
+            q_values = self.online(as_tensor_obs(obs, self.device))
+        return Preferences(values=q_values.cpu().numpy())
+
+    @torch.no_grad()
+    def td_target(self, rewards: torch.Tensor, next_obs: TensorObservation, discounts: torch.Tensor) -> torch.Tensor:
+        """``r + discount * Q_target(s', argmax_a Q_online(s', a))`` (or ``max_a Q_target`` if not double)."""
+        next_q_target = self.target(next_obs)
+        if self.config.double:
+            next_actions = self.online(next_obs).argmax(dim=1, keepdim=True)
+            next_value = next_q_target.gather(1, next_actions).squeeze(1)
+        else:
+            next_value = next_q_target.max(dim=1).values
+        return rewards + discounts * next_value
+
+    def update(self, batch: Batch) -> UpdateResult:
+        """One gradient step on ``batch``."""
+        obs = as_tensor_obs(batch.obs, self.device)
+        next_obs = as_tensor_obs(batch.next_obs, self.device)
+        actions = torch.as_tensor(np.asarray(batch.actions) - self.action_start, dtype=torch.int64, device=self.device)
+        actions = actions.reshape(-1, 1)
+        rewards = torch.as_tensor(np.asarray(batch.rewards), dtype=torch.float32, device=self.device)
+        discounts = torch.as_tensor(np.asarray(batch.discounts), dtype=torch.float32, device=self.device)
+        weights = torch.as_tensor(np.asarray(batch.weights), dtype=torch.float32, device=self.device)
+
+        target = self.td_target(rewards, next_obs, discounts)
+        q_taken = self.online(obs).gather(1, actions).squeeze(1)
+        per_sample = F.huber_loss(q_taken, target, reduction="none", delta=self.config.huber_delta)
+        loss = (weights * per_sample).mean()
+
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        metrics: dict[str, float] = {}
+        if self.config.max_grad_norm is not None:
+            grad_norm = torch.nn.utils.clip_grad_norm_(self.online.parameters(), self.config.max_grad_norm)
+            metrics["grad_norm"] = float(grad_norm)
+        self.optimizer.step()
+
+        self.gradient_steps += 1
+        if self.gradient_steps % self.config.target_update_period == 0:
+            self._update_target()
+
+        td_errors = (q_taken - target).detach().abs()
+        metrics.update(
+            loss=float(loss.detach()),
+            q_mean=float(q_taken.detach().mean()),
+            target_mean=float(target.mean()),
+            td_abs_mean=float(td_errors.mean()),
+        )
+        return UpdateResult(metrics=metrics, td_errors=td_errors.cpu().numpy())
+
+    @torch.no_grad()
+    def _update_target(self) -> None:
+        """``target <- tau * online + (1 - tau) * target`` (a plain copy when tau is 1)."""
+        tau = self.config.tau
+        for target_param, online_param in zip(self.target.parameters(), self.online.parameters()):
+            if tau == 1.0:
+                target_param.copy_(online_param)
+            else:
+                target_param.lerp_(online_param, tau)
+        for target_buffer, online_buffer in zip(self.target.buffers(), self.online.buffers()):
+            target_buffer.copy_(online_buffer)
+
+    def state_dict(self) -> StateDict:
+        """A snapshot (copied tensors) of both networks, the optimiser and the step counter."""
+        return copy.deepcopy(
+            {
+                "online": self.online.state_dict(),
+                "target": self.target.state_dict(),
+                "optimizer": self.optimizer.state_dict(),
+                "gradient_steps": self.gradient_steps,
+            }
+        )
+
+    def load_state_dict(self, state: StateDict) -> None:
+        """Restore what :meth:`state_dict` returned."""
+        self.online.load_state_dict(state["online"])
+        self.target.load_state_dict(state["target"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.gradient_steps = int(state["gradient_steps"])
+
+    def encoder_parameter_count(self) -> int:
+        """Trainable parameters of the online encoder."""
+        return self.online.encoder.parameter_count()
+
+
+def make_ddqn(
+    observation_space: gym.Space,
+    action_space: gym.Space,
+    make_encoder: Callable[[], Encoder],
+    config: DDQNConfig,
+    *,
+    seed: int,
+) -> DDQN:
+    """Factory for the ``ddqn`` learner (discrete action spaces only)."""
+    if not isinstance(action_space, gym.spaces.Discrete):
+        raise GaikitError(
+            f"learner 'ddqn' needs a Discrete action space, got {type(action_space).__name__}; "
+            "use a continuous-control learner such as 'sac'"
+        )
+    return DDQN(observation_space, action_space, make_encoder, config, seed=seed)
+
+
+def register(register_fn: RegisterFn) -> None:
+    """Register the ``ddqn`` learner."""
+    register_fn(
+        "ddqn",
+        make_ddqn,
+        config=DDQNConfig,
+        description="Double DQN: online net picks argmax, target net evaluates; Huber loss, Adam.",
+    )

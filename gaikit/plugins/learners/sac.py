@@ -1,0 +1,263 @@
+"""Soft Actor-Critic for continuous (Box) actions, in the style of CleanRL's ``sac_continuous_action.py``.
+
+Read top to bottom, one :meth:`SACLearner.update` is:
+
+1. **Target** (no gradients): sample ``a' ~ pi(.|s')`` with its log-probability
+   and bootstrap from the smaller target Q, minus the entropy term::
+
+       y = reward_scale * r + discount * (min(Q1'(s', a'), Q2'(s', a')) - alpha * log pi(a'|s'))
+
+   where ``discount`` comes from the memory: ``gamma`` when the episode went
+   on or was truncated by a time limit, ``0`` when it terminated.
+2. **Critic**: regress both Q heads onto ``y`` (importance-weighted MSE).
+3. **Actor** (every ``actor_update_freq`` critic steps, then that many times,
+   as CleanRL does): minimise ``alpha * log pi(a|s) - min(Q1, Q2)(s, a)`` with
+   ``a`` reparameterised; the critic's weights are frozen for this step so no
+   gradient is wasted on them.
+4. **Temperature** (``alpha: auto``): minimise ``-log_alpha * (log pi + target_entropy)``,
+   so alpha grows when the policy's entropy is below the target and shrinks above it.
+5. **Polyak**: ``target <- (1 - tau) * target + tau * online`` every
+   ``target_update_freq`` steps.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Callable, Literal
+
+import gymnasium as gym
+import numpy as np
+import torch
+import torch.nn.functional as F
+from pydantic import BaseModel, ConfigDict, Field
+
+from gaikit.core.components import Batch, Encoder, Learner, Observation, Preferences, StateDict, UpdateResult
+from gaikit.core.errors import ConfigError
+from gaikit.core.tensors import as_tensor_obs
+from gaikit.core.hookspecs import Register
+from gaikit.plugins.learners.sac_networks import Actor, BoxScaling, TwinCritic
+
+
+class SACConfig(BaseModel):
+    """Options of the ``sac`` learner (defaults: CleanRL / SB3; ``halfcheetah`` ships the zoo's)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    gamma: float = Field(0.99, gt=0.0, le=1.0, description="Discount factor.")
+    tau: float = Field(0.005, gt=0.0, le=1.0, description="Polyak coefficient of the target critic update.")
+    actor_lr: float = Field(3e-4, gt=0.0, description="Adam learning rate of the policy.")
+    critic_lr: float = Field(3e-4, gt=0.0, description="Adam learning rate of the twin critic.")
+    alpha_lr: float = Field(3e-4, gt=0.0, description="Adam learning rate of log(alpha) when alpha is auto.")
+    hidden: list[int] = Field([256, 256], description="Hidden widths of the actor and of each Q head (after the encoder).")
+    alpha: float | Literal["auto"] = Field("auto", description="Entropy temperature: 'auto' tunes it, a number fixes it.")
+    alpha_init: float = Field(1.0, gt=0.0, description="Starting temperature when alpha is 'auto'.")
+    target_entropy: float | None = Field(None, description="Entropy target for auto alpha (default: -action_dim).")
+    reward_scale: float = Field(1.0, gt=0.0, description="Rewards are multiplied by this in the critic target.")
+    actor_update_freq: int = Field(1, ge=1, description="Critic steps between actor phases (each runs this many actor steps).")
+    target_update_freq: int = Field(1, ge=1, description="Critic steps between Polyak updates of the target critic.")
+    log_std_min: float = Field(-20.0, description="Lower clamp of the policy's log standard deviation.")
+    log_std_max: float = Field(2.0, description="Upper clamp of the policy's log standard deviation.")
+    max_grad_norm: float | None = Field(None, gt=0.0, description="Clip gradient norms to this (None: no clipping).")
+
+
+def _adam(params: list[torch.nn.Parameter] | list[torch.Tensor], lr: float) -> torch.optim.Adam:
+    # The fused CPU kernel updates all tensors in one call (much faster than the per-tensor loop).
+    return torch.optim.Adam(params, lr=lr, fused=True)
+
+
+class SACLearner(Learner):
+    """Twin-critic SAC with a tanh-squashed Gaussian policy and automatic temperature."""
+
+    def __init__(
+        self,
+        observation_space: gym.Space,
+        action_space: gym.Space,
+        make_encoder: Callable[[], Encoder],
+        config: SACConfig,
+        *,
+        seed: int = 0,
+    ) -> None:
+        if not isinstance(action_space, gym.spaces.Box):
+            raise ConfigError(f"learner 'sac' needs a continuous Box action space, got {action_space}")
+        if not (np.all(np.isfinite(action_space.low)) and np.all(np.isfinite(action_space.high))):
+            raise ConfigError("learner 'sac' needs finite action bounds (low/high) to squash actions into")
+        if config.log_std_min >= config.log_std_max:
+            raise ConfigError("learner.sac: log_std_min must be below log_std_max")
+        self.config = config
+        self.gamma = config.gamma
+        self.n_step = 1
+        action_dim = int(np.prod(action_space.shape))
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            scaling = BoxScaling(action_space)
+            self.actor = Actor(make_encoder(), scaling, config.hidden, (config.log_std_min, config.log_std_max))
+            self.critic = TwinCritic(make_encoder(), scaling, config.hidden)
+        self.critic_target = copy.deepcopy(self.critic).requires_grad_(False)
+        self.actor_optimizer = _adam(list(self.actor.parameters()), config.actor_lr)
+        self.critic_optimizer = _adam(list(self.critic.parameters()), config.critic_lr)
+        self.autotune = config.alpha == "auto"
+        self.target_entropy = float(-action_dim if config.target_entropy is None else config.target_entropy)
+        start = config.alpha_init if self.autotune else float(config.alpha)
+        self.log_alpha = torch.tensor(float(np.log(start)), requires_grad=self.autotune)
+        self.alpha_optimizer = _adam([self.log_alpha], config.alpha_lr) if self.autotune else None
+        self.generator = torch.Generator().manual_seed(seed)
+        self.updates = 0
+        self._actor_params = list(self.actor.parameters())
+        self._critic_params = list(self.critic.parameters())
+        self._target_params = list(self.critic_target.parameters())
+
+    # -- acting ---------------------------------------------------------------------------------
+
+    def predict(self, obs: Observation) -> Preferences:
+        """Mean and log standard deviation of the pre-squash Gaussian for each observation."""
+        with torch.no_grad():
+            mean, log_std = self.actor(as_tensor_obs(obs))
+        return Preferences(mean=mean.numpy(), log_std=log_std.numpy())
+
+    # -- learning -------------------------------------------------------------------------------
+
+    def update(self, batch: Batch) -> UpdateResult:
+        """One critic step, the actor/temperature phase when due, and the Polyak update."""
+        cfg = self.config
+        obs, next_obs = as_tensor_obs(batch.obs), as_tensor_obs(batch.next_obs)
+        actions = torch.as_tensor(np.asarray(batch.actions, dtype=np.float32)).reshape(len(batch.actions), -1)
+        rewards = torch.as_tensor(np.asarray(batch.rewards, dtype=np.float32))
+        discounts = torch.as_tensor(np.asarray(batch.discounts, dtype=np.float32))
+        weights = torch.as_tensor(np.asarray(batch.weights, dtype=np.float32))
+
+        # 1. Soft bootstrap target from the target critic (0 discount on termination).
+        target_q = self.critic_target_values(rewards, discounts, next_obs)
+
+        # 2. Critic regression onto the target.
+        q1, q2 = self.critic(obs, actions)
+        td1, td2 = q1 - target_q, q2 - target_q
+        critic_loss = 0.5 * ((weights * td1.pow(2)).mean() + (weights * td2.pow(2)).mean())
+        self.critic_optimizer.zero_grad(set_to_none=True)
+        critic_loss.backward()
+        self._clip(self._critic_params)
+        self.critic_optimizer.step()
+        self.updates += 1
+
+        metrics = {"critic_loss": critic_loss.detach(), "q_mean": q1.detach().mean()}
+        # 3 + 4. Actor and temperature, delayed and compensated like CleanRL's policy_frequency.
+        if self.updates % cfg.actor_update_freq == 0:
+            for _ in range(cfg.actor_update_freq):
+                metrics.update(self._actor_and_alpha_step(obs))
+
+        # 5. Polyak averaging of the target critic.
+        if self.updates % cfg.target_update_freq == 0:
+            with torch.no_grad():
+                torch._foreach_lerp_(self._target_params, self._critic_params, cfg.tau)
+
+        td_errors = (0.5 * (td1.detach().abs() + td2.detach().abs())).numpy()
+        return UpdateResult(metrics={k: float(v) for k, v in metrics.items()}, td_errors=td_errors)
+
+    @torch.no_grad()
+    def critic_target_values(
+        self, rewards: torch.Tensor, discounts: torch.Tensor, next_obs: torch.Tensor | dict[str, torch.Tensor]
+    ) -> torch.Tensor:
+        """The critic target ``reward_scale * r + discount * V_soft(s')``, without gradients.
+
+        ``V_soft(s') = min(Q1', Q2')(s', a') - alpha * log pi(a'|s')`` with
+        ``a' ~ pi(.|s')`` drawn from the learner's generator. ``discounts`` is
+        ``0`` where the episode terminated (no bootstrap) and ``gamma`` where
+        it continued or was truncated by a time limit.
+        """
+        next_actions, next_log_pi = self.actor.sample(next_obs, self.generator)
+        q1_next, q2_next = self.critic_target(next_obs, next_actions)
+        soft_value = torch.min(q1_next, q2_next) - self.log_alpha.detach().exp() * next_log_pi
+        return self.config.reward_scale * rewards + discounts * soft_value
+
+    def _actor_and_alpha_step(self, obs: torch.Tensor | dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        alpha = self.log_alpha.detach().exp()
+        self._set_critic_grad(False)  # gradients flow through Q to the action only
+        actions, log_pi = self.actor.sample(obs, self.generator)
+        q1, q2 = self.critic(obs, actions)
+        actor_loss = (alpha * log_pi - torch.min(q1, q2)).mean()
+        self.actor_optimizer.zero_grad(set_to_none=True)
+        actor_loss.backward()
+        self._set_critic_grad(True)
+        self._clip(self._actor_params)
+        self.actor_optimizer.step()
+        log_pi = log_pi.detach()
+        out = {"actor_loss": actor_loss.detach(), "entropy": -log_pi.mean(), "alpha": alpha}
+        if self.alpha_optimizer is not None:
+            out["alpha_loss"] = self._alpha_step(log_pi)
+        return out
+
+    def _alpha_step(self, log_pi: torch.Tensor) -> torch.Tensor:
+        """One step on ``-log_alpha * (log_pi + target_entropy)``; returns the loss."""
+        alpha_loss = -(self.log_alpha * (log_pi + self.target_entropy)).mean()
+        self.alpha_optimizer.zero_grad(set_to_none=True)
+        alpha_loss.backward()
+        self.alpha_optimizer.step()
+        return alpha_loss.detach()
+
+    def _set_critic_grad(self, enabled: bool) -> None:
+        for p in self._critic_params:
+            p.requires_grad_(enabled)
+
+    def _clip(self, params: list[torch.nn.Parameter]) -> None:
+        if self.config.max_grad_norm is not None:
+            torch.nn.utils.clip_grad_norm_(params, self.config.max_grad_norm)
+
+    @property
+    def alpha(self) -> float:
+        """The current entropy temperature."""
+        return float(self.log_alpha.detach().exp())
+
+    # -- state ----------------------------------------------------------------------------------
+
+    def state_dict(self) -> StateDict:
+        """Networks, target critic, optimisers, temperature, noise RNG and update counter."""
+        return {
+            "actor": self.actor.state_dict(),
+            "critic": self.critic.state_dict(),
+            "critic_target": self.critic_target.state_dict(),
+            "actor_optimizer": self.actor_optimizer.state_dict(),
+            "critic_optimizer": self.critic_optimizer.state_dict(),
+            "log_alpha": self.log_alpha.detach().clone(),
+            "alpha_optimizer": None if self.alpha_optimizer is None else self.alpha_optimizer.state_dict(),
+            "generator": self.generator.get_state(),
+            "updates": self.updates,
+        }
+
+    def load_state_dict(self, state: StateDict) -> None:
+        """Restore what :meth:`state_dict` returned."""
+        self.actor.load_state_dict(state["actor"])
+        self.critic.load_state_dict(state["critic"])
+        self.critic_target.load_state_dict(state["critic_target"])
+        self.actor_optimizer.load_state_dict(state["actor_optimizer"])
+        self.critic_optimizer.load_state_dict(state["critic_optimizer"])
+        with torch.no_grad():
+            self.log_alpha.copy_(state["log_alpha"])
+        if self.alpha_optimizer is not None and state.get("alpha_optimizer") is not None:
+            self.alpha_optimizer.load_state_dict(state["alpha_optimizer"])
+        self.generator.set_state(state["generator"])
+        self.updates = int(state["updates"])
+
+    def encoder_parameter_count(self) -> int:
+        """Trainable parameters of the actor's encoder."""
+        return sum(p.numel() for p in self.actor.encoder.parameters() if p.requires_grad)
+
+
+def make_sac(
+    observation_space: gym.Space,
+    action_space: gym.Space,
+    make_encoder: Callable[[], Encoder],
+    config: SACConfig,
+    *,
+    seed: int = 0,
+) -> SACLearner:
+    """Factory registered as learner ``sac``."""
+    return SACLearner(observation_space, action_space, make_encoder, config, seed=seed)
+
+
+def register(register_fn: Register) -> None:
+    """Register the ``sac`` learner."""
+    register_fn(
+        "sac",
+        make_sac,
+        config=SACConfig,
+        description="Soft Actor-Critic: twin critics, tanh-squashed Gaussian policy, automatic entropy temperature",
+    )

@@ -1,0 +1,369 @@
+"""Replay storage that keeps every frame once and rebuilds frame stacks at sampling time.
+
+An Atari observation is a stack of the last ``k`` frames; consecutive
+observations share ``k - 1`` of them, and ``next_obs`` of a step is ``obs`` of
+the following one. Storing both stacks per transition costs ``2k`` frames;
+this storage keeps one *row* per frame instead.
+
+Rows. Each environment ``e`` owns a column ``[:, e]`` of ``rows`` slots, used as
+a ring in which it writes consecutive rows (absolute row ``a`` lives in slot
+``a % rows``). A row holds the newest frame of one observation (of every
+stacked key; a whole observation for unstacked keys) and, when it is the
+*start* of a step, that step's action, reward and flags. The stack of the
+observation ending at row ``a`` is rows ``a-k+1 .. a``. ``next_obs`` of a
+step at row ``a`` ends at row ``a + 1``, which is also the next step's row
+while the episode goes on.
+
+Episode boundaries are handled by content, not by convention: when a step's
+``obs`` equals the stack already stored at the newest row (the usual case,
+and also Atari's life-loss "terminal" after which the same frame stack goes
+on) it reuses that row; otherwise (a reset, or the first step) its whole stack
+is written as ``K`` fresh rows (``K`` = the largest stack size), so stacks at
+an episode's start are rebuilt exactly -- zero padding, repeated first frames,
+or real older frames, whatever the environment returned. The final
+observation of an episode gets its own row, so ``next_obs`` of the last step
+is exact. A continuing environment whose ``obs`` does not continue its
+previous ``next_obs`` (e.g. environments restarted on resume) *cuts* the
+trajectory: the previous step is marked truncated (it still bootstraps from
+its exact ``next_obs``) and a fresh stack is written.
+
+Cost: one frame per step, plus ``K`` rows per reset and one row per episode
+end. Rows are the unit of ``capacity``.
+
+Sampleable starts. A step row becomes sampleable once its n-step window is
+complete (``n`` later steps written, or the episode ended inside the
+window), and stops being sampleable when the ring is about to overwrite a
+frame of its stack. :meth:`FrameStorage.append` reports both changes, so a
+prioritized memory can keep priorities in step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+import gymnasium as gym
+import numpy as np
+
+from gaikit.core.components import Observation, StateDict
+from gaikit.core.errors import CheckpointError, GaikitError
+from gaikit.plugins.memories.ring_storage import _array_layout, _space_layout
+
+
+@dataclass
+class StorageChanges:
+    """Start positions (flat indices ``row * num_envs + env``) whose sampleability changed."""
+
+    #: Starts that became sampleable (their n-step window is now complete).
+    added: np.ndarray
+    #: Starts that were sampleable and no longer are (overwritten by the ring).
+    dropped: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Key:
+    """How one observation key is stored: its stack size (1 = unstacked) and frame layout."""
+
+    name: str | None
+    stack: int
+    stacked: bool
+    frame_shape: tuple[int, ...]
+    dtype: np.dtype
+
+
+class StackView:
+    """``read(rows, envs)``: observations ending ``shift`` rows after ``rows`` (0: obs, 1: next_obs)."""
+
+    def __init__(self, storage: FrameStorage, shift: int) -> None:
+        self.storage = storage
+        self.shift = shift
+
+    def read(self, rows: np.ndarray, envs: np.ndarray) -> Observation:
+        """Observation stacks (a copy) for the steps at ``(rows[i], envs[i])``."""
+        return self.storage.stacks((np.asarray(rows) + self.shift) % self.storage.rows, np.asarray(envs))
+
+
+def _keys(space: gym.Space, stacked: bool | Sequence[str]) -> list[_Key]:
+    layout = _space_layout(space)
+    if isinstance(stacked, bool):
+        chosen = set(layout) if stacked else set()
+    else:
+        if None in layout:
+            raise GaikitError("memory.stacked: a list of keys needs a Dict observation space; use true or false")
+        unknown = sorted(set(stacked) - set(layout))
+        if unknown:
+            raise GaikitError(f"memory.stacked: unknown observation key {unknown[0]!r}; keys are {sorted(layout)}")
+        chosen = set(stacked)
+    keys = []
+    for name, (shape, dtype) in layout.items():
+        if name in chosen:
+            if len(shape) < 1 or shape[0] < 1:
+                where = f"key {name!r}" if name is not None else "the observation"
+                raise GaikitError(f"memory.stacked: {where} has shape {shape}, no leading frame-stack axis")
+            keys.append(_Key(name, shape[0], True, shape[1:], dtype))
+        else:
+            keys.append(_Key(name, 1, False, shape, dtype))
+    return keys
+
+
+class FrameStorage:
+    """Frames stored once per row, ``num_envs`` columns of ``rows`` rows each (see module doc).
+
+    Exposes what :func:`~gaikit.plugins.memories.nstep.n_step_batch` reads:
+    ``rows``, ``num_envs``, ``actions``/``rewards``/``terminated``/``truncated``
+    arrays of shape ``(rows, num_envs, ...)`` and the views ``obs`` and
+    ``next_obs``.
+    """
+
+    def __init__(
+        self,
+        observation_space: gym.Space,
+        action_space: gym.Space,
+        rows: int,
+        num_envs: int,
+        *,
+        n_step: int,
+        stacked: bool | Sequence[str] = True,
+    ) -> None:
+        self.keys = _keys(observation_space, stacked)
+        self.is_dict = isinstance(observation_space, gym.spaces.Dict)
+        #: Rows of a fresh stack: the largest stack size over keys.
+        self.fresh_rows = max(key.stack for key in self.keys)
+        minimum = n_step + 3 * self.fresh_rows + 1
+        if rows < minimum or num_envs < 1:
+            raise GaikitError(
+                f"memory.capacity: frame storage needs at least {minimum} rows per env (n_step {n_step}, "
+                f"stacks of {self.fresh_rows}) and num_envs >= 1; got {rows} rows x {num_envs} envs"
+            )
+        self.rows, self.num_envs, self.n_step = rows, num_envs, n_step
+        action_shape, action_dtype = _array_layout(action_space, None)
+        self.frames = {key.name: np.zeros((rows, num_envs, *key.frame_shape), key.dtype) for key in self.keys}
+        self.actions = np.zeros((rows, num_envs, *action_shape), dtype=action_dtype)
+        self.rewards = np.zeros((rows, num_envs), dtype=np.float32)
+        self.terminated = np.zeros((rows, num_envs), dtype=np.bool_)
+        self.truncated = np.zeros((rows, num_envs), dtype=np.bool_)
+        #: Whether the step starting at each row can be sampled.
+        self.valid = np.zeros((rows, num_envs), dtype=np.bool_)
+        self.valid_count = 0
+        #: Absolute row of each env's newest frame (-1: nothing written yet).
+        self.head = np.full(num_envs, -1, dtype=np.int64)
+        #: Steps stored in each env's current episode.
+        self.episode_steps = np.zeros(num_envs, dtype=np.int64)
+        #: Whether each env's last step ended its episode.
+        self.ended = np.ones(num_envs, dtype=np.bool_)
+        #: Trajectories cut because an env's obs did not continue its previous next_obs.
+        self.cuts = 0
+        self.obs = StackView(self, 0)
+        self.next_obs = StackView(self, 1)
+        self._envs = np.arange(num_envs)
+
+    # ---- reading -------------------------------------------------------------------------------
+    def stacks(self, slots: np.ndarray, envs: np.ndarray) -> Observation:
+        """The observations whose newest row is ``slots[i]`` (a ring slot) of env ``envs[i]``."""
+        out: dict[str | None, np.ndarray] = {}
+        for key in self.keys:
+            frames = self.frames[key.name]
+            if key.stacked:
+                back = np.arange(key.stack - 1, -1, -1)
+                out[key.name] = frames[(slots[:, None] - back) % self.rows, envs[:, None]]
+            else:
+                out[key.name] = frames[slots, envs]
+        return out if self.is_dict else out[None]
+
+    def sampleable(self) -> int:
+        """Number of step rows that can be sampled now."""
+        return self.valid_count
+
+    def is_sampleable(self, flat: np.ndarray) -> np.ndarray:
+        """Whether each flat start index (``row * num_envs + env``) is sampleable now."""
+        return self.valid.reshape(-1)[flat]
+
+    def sample_starts(self, rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """``size`` sampleable ``(rows, envs)`` drawn uniformly with replacement (rejection sampling)."""
+        if self.valid_count == 0:
+            raise GaikitError("memory: nothing to sample yet (no complete n-step window stored)")
+        valid = self.valid.reshape(-1)
+        limit = min(int(self.head.max()) + 1, self.rows) * self.num_envs
+        flat = rng.integers(0, limit, size=size)
+        for _ in range(64):
+            bad = ~valid[flat]
+            if not bad.any():
+                break
+            flat[bad] = rng.integers(0, limit, size=int(bad.sum()))
+        else:  # almost nothing is sampleable: draw from the explicit list
+            bad = ~valid[flat]
+            flat[bad] = rng.choice(np.flatnonzero(valid), size=int(bad.sum()))
+        return np.divmod(flat, self.num_envs)
+
+    # ---- writing -------------------------------------------------------------------------------
+    def _as_dict(self, obs: Observation, name: str) -> dict[str | None, np.ndarray]:
+        if self.is_dict:
+            names = [key.name for key in self.keys]
+            if not isinstance(obs, Mapping) or set(obs) != set(names):
+                got = sorted(obs) if isinstance(obs, Mapping) else type(obs).__name__
+                raise GaikitError(f"memory: expected {name} keys {sorted(names)}, got {got}")
+            parts = {key.name: np.asarray(obs[key.name]) for key in self.keys}
+        else:
+            parts = {None: np.asarray(obs)}
+        for key in self.keys:
+            expected = (self.num_envs, *((key.stack,) if key.stacked else ()), *key.frame_shape)
+            if parts[key.name].shape != expected:
+                where = f"[{key.name!r}]" if key.name is not None else ""
+                raise GaikitError(f"memory.add: {name}{where} has shape {parts[key.name].shape}, expected {expected}")
+        return parts
+
+    def _check_successors(self, obs: dict[str | None, np.ndarray], next_obs: dict[str | None, np.ndarray]) -> None:
+        for key in self.keys:
+            if key.stacked and key.stack > 1:
+                same = (next_obs[key.name][:, :-1] == obs[key.name][:, 1:]).reshape(self.num_envs, -1).all(axis=1)
+                if not same.all():
+                    env = int(np.flatnonzero(~same)[0])
+                    where = f"key {key.name!r}" if key.name is not None else "the observation"
+                    raise GaikitError(
+                        f"memory: {where} is stored as a stack of {key.stack} frames, but next_obs of env {env} "
+                        f"does not shift obs by one frame; set memory.stacked to false (or omit that key)"
+                    )
+
+    def _continues(self, obs: dict[str | None, np.ndarray]) -> np.ndarray:
+        """Which envs' ``obs`` equals the observation stored at their newest row."""
+        has = self.head >= 0
+        if not has.any():
+            return has
+        stored = self.stacks(np.maximum(self.head, 0) % self.rows, self._envs)
+        stored = stored if self.is_dict else {None: stored}
+        same = has.copy()
+        for key in self.keys:
+            same &= (stored[key.name] == obs[key.name]).reshape(self.num_envs, -1).all(axis=1)
+        return same
+
+    def _window_starts(self, last_row: np.ndarray, steps: np.ndarray, ended: np.ndarray, full: np.ndarray) -> np.ndarray:
+        """Flat indices of starts completed by a step at ``last_row`` (absolute, per env).
+
+        ``steps`` counts the episode's steps up to and including ``last_row``.
+        Where ``full``, the window reaching back ``n - 1`` steps is now
+        complete; where ``ended``, the episode ended at ``last_row``, which
+        completes every shorter open window too.
+        """
+        back = np.arange(self.n_step)[None, :]
+        last = back == self.n_step - 1
+        take = (back < steps[:, None]) & ((ended[:, None] & ~last) | (full[:, None] & last))
+        envs = np.broadcast_to(self._envs[:, None], take.shape)
+        return ((last_row[:, None] - back) % self.rows * self.num_envs + envs)[take]
+
+    def append(
+        self,
+        obs: Observation,
+        actions: np.ndarray,
+        rewards: np.ndarray,
+        next_obs: Observation,
+        terminated: np.ndarray,
+        truncated: np.ndarray,
+    ) -> StorageChanges:
+        """Store one step of every environment; report which starts changed sampleability."""
+        for name, value in (("actions", actions), ("rewards", rewards), ("terminated", terminated), ("truncated", truncated)):
+            if np.ndim(value) == 0 or np.shape(value)[0] != self.num_envs:
+                raise GaikitError(f"memory.add: {name} must have {self.num_envs} rows (one per env), got shape {np.shape(value)}")
+        obs_parts, next_parts = self._as_dict(obs, "obs"), self._as_dict(next_obs, "next_obs")
+        self._check_successors(obs_parts, next_parts)
+        terminated = np.asarray(terminated, dtype=np.bool_)
+        done = terminated | np.asarray(truncated, dtype=np.bool_)
+        rows, envs, fresh_rows = self.rows, self._envs, self.fresh_rows
+
+        fresh = ~self._continues(obs_parts)
+        added = []
+        cut = fresh & ~self.ended  # a continuing env whose obs does not continue: end its trajectory here
+        if cut.any():
+            self.cuts += int(cut.sum())
+            last = self.head - 1
+            self.truncated[last[cut] % rows, envs[cut]] = True
+            added.append(self._window_starts(last, self.episode_steps, cut, np.zeros_like(cut)))
+        starting = self.ended | fresh
+        steps = np.where(starting, 0, self.episode_steps) + 1
+        obs_row = np.where(fresh, self.head + fresh_rows, self.head)
+        new_head = obs_row + 1
+
+        # Rows about to be written, and rows whose stacks read them, stop being sampleable.
+        zone = self.head[:, None] + 1 + np.arange(2 * fresh_rows)[None, :]
+        in_zone = zone <= (new_head + fresh_rows - 1)[:, None]
+        zone_flat = (zone % rows * self.num_envs + envs[:, None])[in_zone]
+        flat_valid = self.valid.reshape(-1)
+        dropped = zone_flat[flat_valid[zone_flat]]
+        flat_valid[zone_flat] = False
+
+        if fresh.any():
+            f_envs = envs[fresh]
+            for key in self.keys:
+                if key.stacked:
+                    back = np.arange(key.stack - 1, -1, -1)
+                    slots = (obs_row[fresh][:, None] - back) % rows
+                    self.frames[key.name][slots, f_envs[:, None]] = obs_parts[key.name][fresh]
+                else:
+                    self.frames[key.name][obs_row[fresh] % rows, f_envs] = obs_parts[key.name][fresh]
+        step_slot, next_slot = obs_row % rows, new_head % rows
+        for key in self.keys:
+            newest = next_parts[key.name][:, -1] if key.stacked else next_parts[key.name]
+            self.frames[key.name][next_slot, envs] = newest
+        self.actions[step_slot, envs] = actions
+        self.rewards[step_slot, envs] = rewards
+        self.terminated[step_slot, envs] = terminated
+        self.truncated[step_slot, envs] = done & ~terminated
+        self.terminated[next_slot, envs] = False
+        self.truncated[next_slot, envs] = False
+
+        added.append(self._window_starts(obs_row, steps, done, steps >= self.n_step))
+        added_flat = np.concatenate(added)
+        flat_valid[added_flat] = True
+        self.valid_count += added_flat.shape[0] - dropped.shape[0]
+        self.head, self.episode_steps, self.ended = new_head, steps, done
+        return StorageChanges(added=added_flat, dropped=dropped)
+
+    # ---- checkpoints -----------------------------------------------------------------------------
+    def _layout(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "num_envs": self.num_envs,
+            "n_step": self.n_step,
+            "keys": [[key.name, key.stack, key.stacked] for key in self.keys],
+        }
+
+    def _filled(self) -> int:
+        return int(min(self.head.max() + 1, self.rows)) if self.head.max() >= 0 else 0
+
+    def state_dict(self) -> StateDict:
+        """Written rows (numpy arrays), per-env cursors and episode counters."""
+        filled = self._filled()
+        arrays = ("actions", "rewards", "terminated", "truncated", "valid")
+        return {
+            "layout": self._layout(),
+            "frames": {("obs" if name is None else name): f[:filled].copy() for name, f in self.frames.items()},
+            **{name: getattr(self, name)[:filled].copy() for name in arrays},
+            "head": self.head.tolist(),
+            "episode_steps": self.episode_steps.tolist(),
+            "ended": self.ended.tolist(),
+            "cuts": self.cuts,
+        }
+
+    def load_state_dict(self, state: StateDict) -> None:
+        """Restore what :meth:`state_dict` returned; the layout must match this storage."""
+        if state.get("layout") != self._layout():
+            raise CheckpointError(
+                f"memory state has layout {state.get('layout')}, but this memory has {self._layout()}; "
+                "resume with the same capacity, --envs, n_step and observation"
+            )
+        head = np.asarray(state["head"], dtype=np.int64)
+        filled = int(min(head.max() + 1, self.rows)) if head.max() >= 0 else 0
+        targets = {**{f"frames.{'obs' if n is None else n}": f for n, f in self.frames.items()}}
+        for name in ("actions", "rewards", "terminated", "truncated", "valid"):
+            targets[name] = getattr(self, name)
+        for dotted, target in targets.items():
+            value = state["frames"].get(dotted[7:]) if dotted.startswith("frames.") else state.get(dotted)
+            value = np.asarray(value) if value is not None else None
+            if value is None or value.shape != (filled, *target.shape[1:]) or value.dtype != target.dtype:
+                raise CheckpointError(f"memory state: array {dotted!r} is missing or has the wrong shape/dtype")
+            target[:filled] = value
+            target[filled:] = 0
+        self.head = head
+        self.episode_steps = np.asarray(state["episode_steps"], dtype=np.int64)
+        self.ended = np.asarray(state["ended"], dtype=np.bool_)
+        self.cuts = int(state["cuts"])
+        self.valid_count = int(self.valid.sum())

@@ -1,0 +1,199 @@
+"""The plugin registry, tested the simonw/llm way: register a plugin in a fixture, unregister after."""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel
+
+from gaikit import hookimpl
+from gaikit.cli import main
+from gaikit.core import registry as registry_module
+from gaikit.core.errors import RegistryError
+from gaikit.core.registry import build_registry, get_registry, make_plugin_manager, plugin_manager
+
+
+class CoinConfig(BaseModel):
+    """Options of the test selector."""
+
+    bias: float = 0.5
+
+
+def make_coin(action_space, config, *, seed):
+    return ("coin", config.bias, seed)
+
+
+class CoinPlugin:
+    """A third-party style plugin supplying one selector."""
+
+    __name__ = "CoinPlugin"
+
+    @hookimpl
+    def gaikit_register_selectors(self, register):
+        register("coin", make_coin, config=CoinConfig, description="Flips a coin.")
+
+
+class DuplicateVectorPlugin:
+    """Supplies an encoder under a name the built-ins already use."""
+
+    @hookimpl
+    def gaikit_register_encoders(self, register):
+        register("vector", lambda space, config: None, description="impostor")
+
+
+class RaisingPlugin:
+    """Its hook raises half way; what it registered before must be dropped too."""
+
+    @hookimpl
+    def gaikit_register_learners(self, register):
+        register("half-learner", lambda *a, **k: None)
+        raise RuntimeError("learner hook exploded")
+
+
+class BadFactoryPlugin:
+    """Registers a factory that is not callable."""
+
+    @hookimpl
+    def gaikit_register_memories(self, register):
+        register("not-callable", 42)
+
+
+@pytest.fixture
+def register_plugin():
+    """Register plugin objects on the process plugin manager; unregister them after the test."""
+    pm = plugin_manager()
+    names: list[str] = []
+
+    def register(plugin: object, name: str) -> None:
+        pm.register(plugin, name=name)
+        names.append(name)
+
+    yield register
+    for name in names:
+        pm.unregister(name=name)
+
+
+def test_registered_plugin_is_listed_and_buildable(register_plugin, capsys):
+    assert "coin" not in get_registry().names("selectors")
+    register_plugin(CoinPlugin(), "gaikit-coin")
+    spec = get_registry().get("selectors", "coin")
+    assert (spec.plugin, spec.description, spec.config) == ("gaikit-coin", "Flips a coin.", CoinConfig)
+    assert spec.factory(None, CoinConfig(bias=0.9), seed=3) == ("coin", 0.9, 3)
+    assert main(["plugins", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    coin = [c for c in listed["components"] if c["name"] == "coin"]
+    assert coin == [{"kind": "selector", "name": "coin", "plugin": "gaikit-coin", "version": "",
+                     "description": "Flips a coin."}]
+    kinds = {c["kind"] for c in listed["components"]}
+    assert {"encoder", "memory", "learner", "selector", "game"} <= kinds
+
+
+def test_plugin_is_gone_after_unregistering(register_plugin):
+    register_plugin(CoinPlugin(), "gaikit-coin")
+    plugin_manager().unregister(name="gaikit-coin")
+    assert "coin" not in get_registry().names("selectors")
+    plugin_manager().register(CoinPlugin(), name="gaikit-coin")  # the fixture unregisters it
+
+
+def test_duplicate_name_is_an_error_naming_both_plugins(register_plugin, capsys):
+    register_plugin(DuplicateVectorPlugin(), "impostor-plugin")
+    with pytest.raises(RegistryError) as info:
+        get_registry()
+    message = str(info.value)
+    assert "'vector'" in message and "builtin-encoders" in message and "impostor-plugin" in message
+    assert main(["plugins"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "impostor-plugin" in err and "Traceback" not in err
+
+
+def test_plugin_whose_hook_raises_is_skipped_and_reported(register_plugin, capsys):
+    register_plugin(RaisingPlugin(), "exploding")
+    registry = get_registry()
+    assert "half-learner" not in registry.names("learners")
+    assert "ddqn" in registry.names("learners"), "other plugins must still load"
+    (failure,) = [f for f in registry.failures() if f.name == "exploding"]
+    assert "learner hook exploded" in failure.reason
+    assert main(["plugins"]) == 0
+    out = capsys.readouterr().out
+    assert "failed plugins" in out and "exploding" in out and "learner hook exploded" in out
+
+
+def test_plugin_registering_a_bad_factory_is_reported(register_plugin):
+    register_plugin(BadFactoryPlugin(), "bad-factory")
+    registry = get_registry()
+    (failure,) = [f for f in registry.failures() if f.name == "bad-factory"]
+    assert "factory must be callable" in failure.reason
+    assert "not-callable" not in registry.names("memories")
+
+
+def test_unknown_name_lists_known_names_and_closest_match():
+    with pytest.raises(RegistryError) as info:
+        get_registry().get("learners", "dqnn")
+    message = str(info.value)
+    assert "unknown learner 'dqnn'" in message and "ddqn" in message and "did you mean 'ddqn'?" in message
+    with pytest.raises(RegistryError, match="known: .*vector"):
+        get_registry().get("encoders", "zzzzzz")
+
+
+@pytest.fixture
+def fake_entry_points(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Add entry points in the ``gaikit`` group pointing at modules written to ``tmp_path``."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    extra: list[metadata.EntryPoint] = []
+    real = metadata.entry_points
+
+    def entry_points(**kwargs):
+        found = list(real(**kwargs))
+        return found + extra if kwargs.get("group") == "gaikit" else found
+
+    monkeypatch.setattr(registry_module.metadata, "entry_points", entry_points)
+
+    def add(name: str, module: str, source: str) -> None:
+        (tmp_path / f"{module}.py").write_text(textwrap.dedent(source))
+        sys.modules.pop(module, None)
+        extra.append(metadata.EntryPoint(name=name, value=module, group="gaikit"))
+
+    yield add
+
+
+BROKEN = """
+raise ImportError("this plugin needs a library that is not installed")
+"""
+
+COIN_MODULE = """
+from gaikit import hookimpl
+
+@hookimpl
+def gaikit_register_selectors(register):
+    register("coin-ep", lambda space, config, *, seed: None, description="from an entry point")
+"""
+
+
+def test_plugin_that_raises_on_import_is_skipped_with_a_report(fake_entry_points, capsys):
+    fake_entry_points("broken-plugin", "gaikit_test_broken_plugin", BROKEN)
+    fake_entry_points("coin-plugin", "gaikit_test_coin_plugin", COIN_MODULE)
+    registry = build_registry(make_plugin_manager())
+    err = capsys.readouterr().err
+    assert "broken-plugin" in err and "not installed" in err
+    (failure,) = [f for f in registry.failures() if f.name == "broken-plugin"]
+    assert "ImportError" in failure.reason and "not installed" in failure.reason
+    assert "coin-ep" in registry.names("selectors"), "a broken plugin must not stop the others"
+    assert "ddqn" in registry.names("learners")
+
+
+def test_gaikit_plugins_allow_list(fake_entry_points, monkeypatch):
+    fake_entry_points("coin-plugin", "gaikit_test_coin_plugin", COIN_MODULE)
+    monkeypatch.setenv("GAIKIT_PLUGINS", "some-other-plugin")
+    registry = build_registry(make_plugin_manager())
+    assert "coin-ep" not in registry.names("selectors")
+    assert "ddqn" in registry.names("learners"), "gaikit's built-ins always load"
+    monkeypatch.setenv("GAIKIT_PLUGINS", "coin-plugin")
+    assert "coin-ep" in build_registry(make_plugin_manager()).names("selectors")
+    monkeypatch.setenv("GAIKIT_PLUGINS", "-")
+    registry = build_registry(make_plugin_manager())
+    assert registry.names("selectors") == [] and registry.names("learners") == []
