@@ -75,7 +75,7 @@ def main() -> None:
     calls = 200 if args.quick else 20_000
     rng = np.random.default_rng(0)
     base = rng.uniform(1.0, 100.0, size=(decisions, OPTIONS))
-    ranks = rng.integers(1, 5, size=(decisions, OPTIONS))
+    ranks = rng.integers(1, 5, size=(decisions, OPTIONS), dtype=np.int8)  # tier ranks are -1..4
     mask = rng.random((decisions, OPTIONS)) > 0.1
     draws = decisions * OPTIONS
     print(f"semi-random scoring benchmark: {decisions:,} decisions x {OPTIONS} options = {draws:,} option draws per batch")

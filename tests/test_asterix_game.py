@@ -108,6 +108,24 @@ def test_mixed_pixels_and_ram_come_from_the_same_emulator_step() -> None:
     raw.close()
 
 
+def test_ram_form_plays_the_same_frames_as_the_pixel_forms() -> None:
+    """The lean RAM path (no screen work) and AtariPreprocessing agree frame for frame, sticky actions and no-ops on."""
+    ram = game(observation="ram").make_vector_env(2, seed=0)
+    mixed = game(observation="mixed").make_vector_env(2, seed=0)
+    rng = np.random.default_rng(3)
+    ram_obs, _ = ram.reset(seed=11)
+    mixed_obs, _ = mixed.reset(seed=11)
+    assert np.array_equal(ram_obs, mixed_obs["ram"])
+    for _ in range(400):
+        actions = rng.integers(0, 9, size=2)
+        a, b = ram.step(actions), mixed.step(actions)
+        assert np.array_equal(a[0], b[0]["ram"])
+        for i in (1, 2, 3):
+            assert np.array_equal(a[i], b[i])
+    ram.close()
+    mixed.close()
+
+
 @pytest.mark.parametrize("form", ["pixels", "ram"])
 def test_episode_statistics_are_full_games_with_unclipped_scores(form) -> None:
     """Life-loss terminals and clipped rewards for learning; the reported episode is the whole game's score."""

@@ -6,7 +6,12 @@ The classes are generated from the registry, so a built-in added to a kind's
 
 from __future__ import annotations
 
+import gymnasium as gym
+import numpy as np
+import pytest
+
 from gaikit.core.registry import get_registry
+from gaikit.testing import MemoryContract, registered_maker
 from gaikit.testing.registered import contract_classes, matching_plugins
 
 BUILTIN = ("builtin-*",)
@@ -21,3 +26,42 @@ def test_every_builtin_kind_is_covered() -> None:
     kinds = {spec.kind for spec in registry.all() if spec.plugin.startswith("builtin-")}
     for kind in kinds:
         assert f"TestBuiltin{kind.capitalize()}" in globals(), kind
+
+
+class TestBuiltinPrioritizedFollowsPriorities(MemoryContract):
+    """``prioritized`` must sample by priority (MEM-6 required, not merely detected)."""
+
+    prioritized = True
+
+    @pytest.fixture
+    def observation_space(self) -> gym.Space:
+        return gym.spaces.Box(-1, 1, (3,), np.float32)
+
+    @pytest.fixture
+    def action_space(self) -> gym.Space:
+        return gym.spaces.Discrete(2)
+
+    @pytest.fixture
+    def make_memory(self):  # noqa: ANN201
+        return registered_maker("memories", "prioritized")
+
+
+class TestBuiltinMemoriesWithNStepReturns(MemoryContract):
+    """Both built-in memories with 3-step returns: MEM-3 then checks windows and discounts."""
+
+    @pytest.fixture
+    def observation_space(self) -> gym.Space:
+        return gym.spaces.Box(-1, 1, (3,), np.float32)
+
+    @pytest.fixture
+    def action_space(self) -> gym.Space:
+        return gym.spaces.Box(-1, 1, (2,), np.float32)
+
+    @pytest.fixture(params=["uniform", "prioritized"])
+    def make_memory(self, request: pytest.FixtureRequest):  # noqa: ANN201
+        spec = get_registry().get("memories", request.param)
+
+        def make(observation_space, action_space, **kwargs):  # type: ignore[no-untyped-def]
+            return spec.factory(observation_space, action_space, spec.config(n_step=3), **kwargs)
+
+        return make

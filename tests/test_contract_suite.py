@@ -8,12 +8,11 @@ registered on the process plugin manager and test all it supplies.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from xml.etree import ElementTree
 
 import pytest
-
-from gaikit.core.registry import get_registry, plugin_manager
 
 pytest_plugins = ("pytester",)
 
@@ -123,10 +122,6 @@ import broken_plugin
 from gaikit.core.registry import get_registry, plugin_manager
 
 plugin_manager().register(broken_plugin, name="broken-example")
-
-
-def pytest_unconfigure(config):
-    plugin_manager().unregister(name="broken-example")
 """
 
 OTHER_PLUGINS_CONFTEST = """
@@ -134,18 +129,20 @@ from gaikit.core.hookspecs import hookimpl
 from gaikit.core.registry import get_registry, plugin_manager
 
 
+VECTOR = get_registry().get("encoders", "vector")
+GREEDY = get_registry().get("selectors", "greedy")
+
+
 class Copies:
     '''Re-registers built-in factories under new names: a plugin that honours the contracts.'''
 
     @hookimpl
     def gaikit_register_encoders(self, register):
-        spec = get_registry().get("encoders", "vector")
-        register("copied-vector", spec.factory, config=spec.config)
+        register("copied-vector", VECTOR.factory, config=VECTOR.config)
 
     @hookimpl
     def gaikit_register_selectors(self, register):
-        spec = get_registry().get("selectors", "greedy")
-        register("copied-greedy", spec.factory, config=spec.config)
+        register("copied-greedy", GREEDY.factory, config=GREEDY.config)
 
 
 class Raising:
@@ -163,104 +160,108 @@ class BadFactory:
 PLUGINS = {"copies-example": Copies(), "raising-example": Raising(), "bad-factory-example": BadFactory()}
 for name, plugin in PLUGINS.items():
     plugin_manager().register(plugin, name=name)
-
-
-def pytest_unconfigure(config):
-    for name in PLUGINS:
-        plugin_manager().unregister(name=name)
 """
 
-TEST_NAMES = ("broken-example", "copies-example", "raising-example", "bad-factory-example")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def loaded_before_pytester() -> None:
-    """Import torch, the built-ins and the suite before pytester snapshots ``sys.modules``.
-
-    Pytester drops modules first imported inside a test; torch cannot be
-    imported twice in one process.
-    """
-    import gaikit.testing.registered  # noqa: F401
-
-    get_registry()
-
-
 @pytest.fixture
-def sandbox(pytester: pytest.Pytester) -> Iterator[pytest.Pytester]:
-    """A pytester dir holding the broken plugin; the process plugin manager is cleaned up after."""
+def sandbox(pytester: pytest.Pytester) -> pytest.Pytester:
+    """A pytester dir holding the broken plugin module."""
     pytester.makepyfile(broken_plugin=(SAMPLES / "broken_plugin.py").read_text())
-    pytester.syspathinsert()
-    yield pytester
-    for name in TEST_NAMES:
-        if plugin_manager().has_plugin(name):
-            plugin_manager().unregister(name=name)
+    return pytester
 
 
-def failures(reprec: pytest.HookRecorder) -> dict[str, str]:
-    """Failed test (``Class::test[param]`` part of the node id) -> its failure text."""
-    return {
-        "::".join(rep.nodeid.split("::")[-2:]): str(rep.longrepr)
-        for rep in reprec.getreports("pytest_runtest_logreport")
-        if rep.failed
-    }
+@dataclass
+class Outcome:
+    """What a pytest run in a subprocess did, read from its JUnit XML report."""
+
+    ret: int
+    passed: list[str]
+    failed: dict[str, str]
+
+
+def run(pytester: pytest.Pytester, *args: str) -> Outcome:
+    """Run pytest in a subprocess (torch cannot be re-imported in-process) and read its report.
+
+    Test names are ``Class::test[param]``; failures map to their message.
+    """
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--junitxml=report.xml", *args)
+    passed: list[str] = []
+    failed: dict[str, str] = {}
+    report = pytester.path / "report.xml"
+    if report.exists():
+        for case in ElementTree.parse(report).iter("testcase"):
+            name = f"{case.get('classname', '').split('.')[-1]}::{case.get('name')}"
+            problem = case.find("failure")
+            if problem is None:
+                problem = case.find("error")
+            if problem is not None:
+                failed[name] = f"{problem.get('message', '')}\n{problem.text or ''}"
+            elif case.find("skipped") is None:
+                passed.append(name)
+    return Outcome(result.ret, passed, failed)
 
 
 def test_subclassed_contracts_fail_exactly_the_broken_clauses(sandbox: pytest.Pytester) -> None:
     sandbox.makepyfile(test_broken=SUBCLASSED)
-    reprec = sandbox.inline_run("-p", "no:cacheprovider")
-    failed = failures(reprec)
-    assert set(failed) == {
+    outcome = run(sandbox)
+    assert outcome.ret == pytest.ExitCode.TESTS_FAILED
+    assert set(outcome.failed) == {
         "TestLying::test_enc_2_features_dim_matches_output",
         "TestLying::test_enc_3_shape_and_dtype",
         "TestOutOfRange::test_sel_2_actions_valid",
         "TestForgetful::test_mem_8_state_dict_round_trip",
         "TestExploding::test_lrn_4_finite_after_updates",
     }
+    failed = outcome.failed
     assert (
         "[ENC-2 features_dim matches forward output width] encoder says features_dim=64, "
         "forward returned shape (5, 32)" in failed["TestLying::test_enc_2_features_dim_matches_output"]
     )
-    assert "[SEL-2 actions are valid for the action space" in failed["TestOutOfRange::test_sel_2_actions_valid"]
-    assert "3 not in Discrete(3)" in failed["TestOutOfRange::test_sel_2_actions_valid"]
+    selector = failed["TestOutOfRange::test_sel_2_actions_valid"]
+    assert "[SEL-2 actions are valid for the action space" in selector
+    assert "explore=True, row 0: 3 not in Discrete(3)" in selector
     forgetful = failed["TestForgetful::test_mem_8_state_dict_round_trip"]
     assert "[MEM-8 a state_dict round trip restores contents, cursor and random state]" in forgetful
-    assert "batch.rewards values differ" in forgetful
-    assert "[LRN-4 no NaN or inf in predictions or state after updates]" in failed[
-        "TestExploding::test_lrn_4_finite_after_updates"
-    ]
-    passed = [r for r in reprec.getreports("pytest_runtest_logreport") if r.when == "call" and r.passed]
-    assert len(passed) == 8 + 7 + 9 + 9 - len(failed)
+    assert "batch['rewards'] values differ" in forgetful
+    exploding = failed["TestExploding::test_lrn_4_finite_after_updates"]
+    assert "[LRN-4 no NaN or inf in predictions or state after updates]" in exploding
+    assert len(outcome.passed) == 8 + 7 + 9 + 9 - len(failed)
 
 
 def test_good_components_pass_when_subclassed(sandbox: pytest.Pytester) -> None:
     sandbox.makepyfile(test_good=GOOD)
-    reprec = sandbox.inline_run("-p", "no:cacheprovider")
-    reprec.assertoutcome(passed=8 + 7 + 9)
+    outcome = run(sandbox)
+    assert outcome.failed == {}
+    assert len(outcome.passed) == 8 + 7 + 9
+    assert outcome.ret == pytest.ExitCode.OK
 
 
-def test_option_runs_the_suite_over_a_registered_plugin(sandbox: pytest.Pytester) -> None:
+def test_option_runs_the_suite_over_a_registered_plugin(
+    sandbox: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GAIKIT_PLUGINS", "-")  # only the conftest's plugin: faster, and nothing else matches
     sandbox.makeconftest(REGISTERING_CONFTEST)
-    reprec = sandbox.inline_run("-p", "no:cacheprovider", "--gaikit-contract=broken-example")
-    failed = failures(reprec)
-    assert set(failed) == {
+    outcome = run(sandbox, "--gaikit-contract=broken-example")
+    assert set(outcome.failed) == {
         "TestEncoders::test_enc_2_features_dim_matches_output[lying]",
         "TestEncoders::test_enc_3_shape_and_dtype[lying]",
         "TestSelectors::test_sel_2_actions_valid[out-of-range]",
         "TestMemories::test_mem_8_state_dict_round_trip[forgetful]",
         "TestLearners::test_lrn_4_finite_after_updates[exploding]",
     }
-    ids = {rep.nodeid for rep in reprec.getreports("pytest_runtest_logreport")}
-    assert "gaikit-contract::TestPlugins::test_plug_1_loads[broken-example]" in ids
-    assert not plugin_manager().has_plugin("broken-example"), "the conftest unregisters on unconfigure"
+    assert "[ENC-2 features_dim matches forward output width]" in outcome.failed[
+        "TestEncoders::test_enc_2_features_dim_matches_output[lying]"
+    ]
+    assert "TestPlugins::test_plug_1_loads[broken-example]" in outcome.passed
+    assert len(outcome.passed) == 2 + 8 + 7 + 9 + 9 - 5
 
 
 def test_option_covers_good_raising_and_bad_factory_plugins(sandbox: pytest.Pytester) -> None:
     sandbox.makeconftest(OTHER_PLUGINS_CONFTEST)
-    reprec = sandbox.inline_run(
-        "-p", "no:cacheprovider", "--gaikit-contract=copies-example", "--gaikit-contract=*-example"
-    )
-    failed = failures(reprec)
+    outcome = run(sandbox, "--gaikit-contract=copies-example", "--gaikit-contract=*-example")
+    failed = outcome.failed
     assert not [name for name in failed if "copied-" in name or "[copies-example]" in name]
+    assert "TestEncoders::test_enc_2_features_dim_matches_output[copied-vector]" in outcome.passed
+    assert "TestSelectors::test_sel_3_greedy[copied-greedy]" in outcome.passed
     plug_1 = failed["TestPlugins::test_plug_1_loads[raising-example]"]
     assert "[PLUG-1 the plugin loads" in plug_1
     assert "gaikit_register_selectors raised RuntimeError: boom while registering" in plug_1
@@ -270,13 +271,18 @@ def test_option_covers_good_raising_and_bad_factory_plugins(sandbox: pytest.Pyte
     assert "ZeroDivisionError" in failed[bad[0]]
 
 
-def test_option_rejects_unknown_plugin_names(pytester: pytest.Pytester) -> None:
-    result = pytester.runpytest("-p", "no:cacheprovider", "--gaikit-contract=no-such-plugin")
+def test_option_rejects_unknown_plugin_names(sandbox: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GAIKIT_PLUGINS", "-")
+    sandbox.makeconftest(REGISTERING_CONFTEST)
+    result = sandbox.runpytest_subprocess("-p", "no:cacheprovider", "--gaikit-contract=no-such-plugin")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*--gaikit-contract=no-such-plugin: no gaikit plugin of that name; loaded: *builtin-*"])
+    result.stderr.fnmatch_lines(
+        ["*--gaikit-contract=no-such-plugin: no gaikit plugin of that name; loaded: broken-example"]
+    )
 
 
 def test_suite_is_not_collected_without_the_option(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_one="def test_one():\n    pass\n")
-    reprec = pytester.inline_run("-p", "no:cacheprovider")
-    reprec.assertoutcome(passed=1)
+    result = pytester.runpytest("-p", "no:cacheprovider", "--collect-only", "-q")
+    assert result.ret == pytest.ExitCode.OK
+    assert [line for line in result.outlines if "::" in line] == ["test_one.py::test_one"]

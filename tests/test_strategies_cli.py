@@ -73,7 +73,7 @@ def test_show_resolves_mods(capsys, tmp_path: Path, lanes: Path) -> None:
     code, out, _ = run(capsys, "strategy", "show", "lanes", "--mod", one)
     assert code == 0 and "weight: 77" in out and out.startswith("# resolved strategies for lanes")
     code, _, err = run(capsys, "strategy", "show", "nogame")
-    one_line_error(code, err, "unknown strategy set 'nogame'")
+    one_line_error(code, err, "no strategies registered for game 'nogame'")
     cyc = tmp_path / "cyc"
     cyc.mkdir()
     (cyc / "a.yaml").write_text("include: [a.yaml]\n")

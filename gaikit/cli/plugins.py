@@ -7,12 +7,16 @@ import json
 import typer
 
 from gaikit.cli.app import app
+from gaikit.cli.component_check import any_failed, check_rows, echo_check_rows
 from gaikit.core.registry import SINGULAR, get_registry
 
 
 @app.command("plugins")
 def plugins_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    check: bool = typer.Option(
+        False, "--check", help="Build each component with its default config and use it once; exit 1 if any fails."
+    ),
 ) -> int:
     """List components (kind, name, plugin, version, description) and failed plugins."""
     registry = get_registry()
@@ -22,9 +26,13 @@ def plugins_command(
         for spec in registry.all()
     ]
     failed = [{"plugin": p.name, "version": p.version, "reason": p.reason} for p in registry.failures()]
+    checks = check_rows(registry) if check else None  # --check: gaikit/cli/component_check.py
     if as_json:
-        typer.echo(json.dumps({"components": components, "failed": failed}, indent=2))
-        return 0
+        payload = {"components": components, "failed": failed}
+        if checks is not None:
+            payload["checks"] = checks
+        typer.echo(json.dumps(payload, indent=2))
+        return 1 if checks and any_failed(checks) else 0
     columns = ("kind", "name", "plugin", "version", "description")
     widths = {c: max([len(c)] + [len(str(row[c])) for row in components]) for c in columns[:-1]}
     typer.echo("  ".join(c.upper().ljust(widths.get(c, 0)) for c in columns).rstrip())
@@ -34,4 +42,7 @@ def plugins_command(
         typer.echo("\nfailed plugins:")
         for entry in failed:
             typer.echo(f"  {entry['plugin']} {entry['version']}: {entry['reason']}")
+    if checks is not None:
+        echo_check_rows(checks)
+        return 1 if any_failed(checks) else 0
     return 0

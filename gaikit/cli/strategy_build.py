@@ -14,7 +14,7 @@ from gaikit.cli.agents import register_agent_builder
 from gaikit.core.build import AgentContext
 from gaikit.core.console import warn
 from gaikit.core.errors import ConfigError, GaikitError
-from gaikit.core.registry import Registry, unknown_name_message
+from gaikit.core.registry import Registry
 from gaikit.strategies.agent import StrategyAgent
 from gaikit.strategies.compiled import StrategySet
 from gaikit.strategies.loader import load_strategies
@@ -24,7 +24,8 @@ def registered_strategy_path(registry: Registry, game: str) -> Path:
     """The strategy file (or directory) a plugin registered for ``game``."""
     names = registry.names("strategies")
     if game not in names:
-        raise ConfigError(unknown_name_message("strategy set", game, names) + "; pass a file with --strategy")
+        known = ", ".join(names) or "none"
+        raise ConfigError(f"no strategies registered for game {game!r} (games with strategies: {known}); pass a file with --strategy")
     path = registry.get("strategies", game).factory()
     return Path(path)
 

@@ -91,8 +91,13 @@ def _multipliers(shape: tuple[int, ...], randomness: Any, rng: np.random.Generat
     f = 1.0 + (randomness if isinstance(randomness, float) else np.asarray(randomness, dtype=np.float64))
     u = rng.random(shape)
     if distribution == "uniform":
-        return (1.0 / f) + (f - 1.0 / f) * u
-    return np.exp(np.log(f) * (2.0 * u - 1.0))
+        u *= f - 1.0 / f
+        u += 1.0 / f
+        return u
+    u *= 2.0
+    u -= 1.0
+    u *= np.log(f)
+    return np.exp(u, out=u)
 
 
 @dataclass
@@ -202,7 +207,9 @@ def choose(
     if mask is not None:
         eligible = np.atleast_2d(np.asarray(mask, dtype=bool))
     if ranks is not None:
-        ranks = np.atleast_2d(np.asarray(ranks, dtype=np.int64))
+        ranks = np.atleast_2d(np.asarray(ranks))
+        if ranks.dtype.kind not in "iu":
+            ranks = ranks.astype(np.int64)
         eligible = ranks >= 0 if eligible is None else eligible & (ranks >= 0)
         best = np.where(eligible, ranks, NEVER).max(axis=1, keepdims=True)
         candidates = eligible & (ranks == best)
@@ -214,10 +221,13 @@ def choose(
     if random:
         if rng is None:
             raise ValueError("a random generator is needed when randomness > 0")
-        draws = clean * _multipliers((d, k), r_draw, rng, distribution)
+        draws = _multipliers((d, k), r_draw, rng, distribution)
+        draws *= clean
+        key = draws  # in place: only positive entries' draws are ever read back
+        np.copyto(key, -np.inf, where=~positive)
     else:
         draws = clean
-    key = np.where(positive, draws, -np.inf)
+        key = np.where(positive, draws, -np.inf)
     any_positive = positive.any(axis=1)
     if not any_positive.all():  # last resorts: the highest X of the best tier, no randomness
         rows = ~any_positive
@@ -239,7 +249,9 @@ def choose_fast(base: np.ndarray, randomness: float, rng: np.random.Generator, d
         return choose(base, randomness, rng, distribution=distribution).winners
     if randomness == 0:
         return np.argmax(base, axis=-1)
-    return np.argmax(base * multipliers(base.shape, randomness, rng, distribution), axis=-1)
+    draws = multipliers(base.shape, randomness, rng, distribution)
+    draws *= base
+    return np.argmax(draws, axis=-1)
 
 
 def pairwise_win_probability(x: float, y: float, randomness: float, distribution: str = "uniform") -> float:

@@ -109,7 +109,10 @@ class StrategyAgent(Agent):
     def features(self, i: int, obs_row: Any) -> dict[str, float]:
         """Named features of environment ``i`` from the game."""
         env = self.envs[i] if self.envs is not None and i < len(self.envs) else None
-        return self.game.features(env, obs_row)
+        try:
+            return self.game.features(env, obs_row)
+        except NotImplementedError as exc:
+            raise ConfigError(f"{exc}; implement Game.features and feature_names to play it with --agent strategy") from None
 
     def act(self, obs: Observation, step: int, explore: bool = True) -> np.ndarray:
         """One decision per environment row; the winning options' actions."""

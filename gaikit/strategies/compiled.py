@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from gaikit.core.scoring import tier_rank
 from gaikit.strategies.considerations import CompiledConsideration
 from gaikit.strategies.defines import Defines
 from gaikit.strategies.rules import Rule
@@ -133,7 +132,3 @@ class StrategySet:
     raw: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
-
-    def option_rank(self, tier: str, direction: str) -> int:
-        """Scoring rank of ``tier`` for ``direction`` (see :func:`gaikit.core.scoring.tier_rank`)."""
-        return tier_rank(tier, direction)

@@ -161,6 +161,7 @@ class StrategyEngine:
         roll = {
             "weights": {s: float(w) for s, w in zip(tp.strategies, weights)},
             "draws": {s: _num(d) for s, d in zip(tp.strategies, choice.draws[0])},
+            "why": {s: self.strategies.strategies[s].weight.explain(env)["steps"] for s in tp.strategies},
         }
         self._set_active(type_name, sid, cause, roll)
         return sid

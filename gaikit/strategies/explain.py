@@ -148,7 +148,11 @@ def format_record(record: Mapping[str, Any], values: bool = False) -> str:
         return format_decision(record, values=values)
     if record.get("kind") == "strategy_change":
         roll = record.get("roll") or {}
-        weights = ", ".join(f"{k}={_num(v)}" for k, v in (roll.get("weights") or {}).items())
+        why = roll.get("why") or {}
+        weights = ", ".join(
+            f"{k}={_num(v)}" + "".join(f' [{_num(st["amount"])} "{st["desc"]}"]' for st in why.get(k, []) if st.get("desc"))
+            for k, v in (roll.get("weights") or {}).items()
+        )
         head = " ".join(f"{k}={record[k]}" for k in ("time", "step", "env", "agent") if k in record)
         return f"strategy change [{head}] {record['type']}: {record['from']} -> {record['to']} ({record['cause']})" + (
             f"; weights {weights}" if weights else ""

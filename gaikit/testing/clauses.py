@@ -75,6 +75,13 @@ CLAUSES: dict[str, str] = {
 }
 
 
+#: The clause a component violates when its factory cannot build it, by kind.
+BUILD_CLAUSE: dict[str, str] = {
+    "encoders": "ENC-0", "memories": "MEM-0", "learners": "LRN-0",
+    "selectors": "SEL-0", "games": "GAME-0", "strategies": "STRAT-1",
+}
+
+
 class ContractViolation(AssertionError):
     """A component broke a contract clause; ``clause`` is its id, e.g. ``"ENC-2"``."""
 

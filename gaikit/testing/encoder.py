@@ -17,7 +17,6 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import numpy as np
-import pytest
 import torch
 
 from gaikit.testing.clauses import check, guarded

@@ -106,14 +106,14 @@ class MemoryContract:
                     np.array_equal(np.asarray(batch.actions[i]), stored.action),
                     "MEM-3", f"row {i}: action {batch.actions[i]!r}, stored {stored.action!r}",
                 )
-                check(0.0 <= discounts[i] <= 1.0, "MEM-3", f"row {i}: discount {discounts[i]} outside [0, 1]")
+                check(0.0 <= discounts[i] <= 1.0, "MEM-3", f"row {i}: discount {discounts[i]:.4g} outside [0, 1]")
                 check(
                     row_key(batch.next_obs, i) in ledger.next_keys,
                     "MEM-3", f"row {i}: next_obs is not the successor of any added transition",
                 )
                 one_step = stored.terminated or np.isclose(discounts[i], self.gamma)
                 if stored.terminated:
-                    check(discounts[i] == 0.0, "MEM-3", f"row {i}: terminated, but discount is {discounts[i]}")
+                    check(discounts[i] == 0.0, "MEM-3", f"row {i}: terminated, but discount is {discounts[i]:.4g}")
                 if stored.truncated:
                     check(discounts[i] > 0.0, "MEM-3", f"row {i}: truncated (time limit) must still bootstrap, discount is 0")
                 if one_step:

@@ -22,7 +22,7 @@ from typing import Any, Sequence
 import pytest
 
 from gaikit.core.registry import ComponentSpec, Registry, get_registry
-from gaikit.testing.clauses import check, guarded, violation
+from gaikit.testing.clauses import BUILD_CLAUSE, check, guarded, violation
 from gaikit.testing.encoder import EncoderContract
 from gaikit.testing.game import GameContract
 from gaikit.testing.learner import LearnerContract
@@ -31,10 +31,6 @@ from gaikit.testing.memory import MemoryContract
 from gaikit.testing.selector import SelectorContract
 from gaikit.testing.spaces import declared_spaces, describe
 from gaikit.testing.strategy import StrategyFileContract
-
-#: Clause id prefix of each kind, for build failures.
-BUILD_CLAUSE = {"encoders": "ENC-0", "memories": "MEM-0", "learners": "LRN-0", "selectors": "SEL-0",
-                "games": "GAME-0", "strategies": "STRAT-1"}
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ class SelectorContract:
                 actions = self.select(selector, preferences(action_space, self.batch_size, 20 + k), step, explore, "SEL-2")
                 for row, action in enumerate(actions):
                     valid = _in_space(action_space, action)
-                    check(valid, "SEL-2", f"step {step}, explore={explore}, row {row}: {action!r} not in {action_space}")
+                    check(valid, "SEL-2", f"step {step}, explore={explore}, row {row}: {action.tolist()} not in {action_space}")
 
     def test_sel_3_greedy(self, make_selector: Any, action_space: Any) -> None:
         """SEL-3: ``explore=False`` is deterministic; for Discrete it is the argmax of the values."""

@@ -15,14 +15,19 @@ Per lane ``i`` (0..7)
     player's x, capped at 32), ``lane{i}_danger`` (1 / (1 + steps until a
     lyre in that lane reaches the player's x); 0 without a lyre coming).
 Per action ``a`` (``noop up right left down upright upleft downright downleft``)
-    ``{a}_collides`` (1: touches a lyre this step), ``{a}_safe_steps``
-    (0..horizon: steps the player surely survives after it), ``{a}_reward_now``
+    ``{a}_collides`` (1: touches a lyre this step), ``{a}_slip_risk`` (chance
+    that sticky input, replaying the previous action on the first frames,
+    touches a lyre: 0, 1/16, 1/4 or more), ``{a}_safe_steps`` (0..horizon:
+    steps the player surely survives after it), ``{a}_reward_now``
     (1: catches an item this step), ``{a}_reward_value`` (``0.8 ** k`` for the
     soonest item ``k`` steps away on a path that survives the horizon),
     ``{a}_lane_change`` (1 for a vertical move that changes lane),
     ``{a}_edge`` (1 when the move pushes against a wall and is a no-op there).
 
 During the death animation every action reports safe and without reward.
+Given the previous step's RAM too, the previous action is read from how the
+player moved, which sharpens ``slip_risk``; without it only a lane change
+read on the step's first frame is guarded.
 The lookahead is :mod:`gaikit.plugins.games.asterix_lookahead`; the RAM map
 is :mod:`gaikit.plugins.games.asterix_ram` and ``docs/asterix_ram.md``.
 """
@@ -49,7 +54,7 @@ CONTACT_CAP = 32.0
 
 _GLOBAL = ("player_lane", "player_x", "stage", "speed", "item_points", "lives", "score", "dying", "poll_frame", "horizon")
 _LANE = ("harmful", "reward", "contact", "danger")
-_ACTION = ("collides", "safe_steps", "reward_now", "reward_value", "lane_change", "edge")
+_ACTION = ("collides", "slip_risk", "safe_steps", "reward_now", "reward_value", "lane_change", "edge")
 
 #: Every feature name, in the order :func:`asterix_features` returns them.
 ASTERIX_FEATURE_NAMES: tuple[str, ...] = (
@@ -67,9 +72,25 @@ def lane_contact_steps(state: AsterixState) -> np.ndarray:
     return np.minimum(steps, CONTACT_CAP)
 
 
-def asterix_features(ram: np.ndarray, horizon: int = HORIZON) -> dict[str, float]:
-    """Every feature of :data:`ASTERIX_FEATURE_NAMES` for one 128-byte Asterix RAM."""
+def previous_move(previous: AsterixState, state: AsterixState) -> tuple[int, int] | None:
+    """The (dy, dx) input of the last step, read from how the player moved (``None``: unknown)."""
+    if previous.dying or state.dying:
+        return None
+    dy = int(np.sign(state.lane - previous.lane))
+    dx = int(np.sign(state.x - previous.x))
+    return dy, dx
+
+
+def asterix_features(ram: np.ndarray, previous_ram: np.ndarray | None = None, horizon: int = HORIZON) -> dict[str, float]:
+    """Every feature of :data:`ASTERIX_FEATURE_NAMES` for one 128-byte Asterix RAM.
+
+    ``previous_ram`` (the RAM one step earlier, optional; all zeros counts as
+    absent) lets the lookahead model sticky input precisely.
+    """
     state = decode(ram)
+    previous = None
+    if previous_ram is not None and np.any(previous_ram):
+        previous = previous_move(decode(previous_ram), state)
     out: dict[str, float] = {
         "player_lane": float(state.lane),
         "player_x": float(state.x),
@@ -92,10 +113,11 @@ def asterix_features(ram: np.ndarray, horizon: int = HORIZON) -> dict[str, float
 
     if state.dying:
         zeros = np.zeros(len(ACTIONS))
-        collides, safe, now, value = zeros, np.full(len(ACTIONS), float(horizon)), zeros, zeros
+        collides, risk, safe, now, value = zeros, zeros, np.full(len(ACTIONS), float(horizon)), zeros, zeros
     else:
-        look = lookahead(state, horizon=horizon)
-        collides, safe, now, value = look.collides, look.safe_steps, look.reward_now, look.reward_value
+        look = lookahead(state, horizon=horizon, previous=previous)
+        collides, risk, safe = look.collides, look.slip_risk, look.safe_steps
+        now, value = look.reward_now, look.reward_value
     target = state.lane + ACTION_DY
     lane_change = (target >= 0) & (target < LANES) & (ACTION_DY != 0)
     at_left, at_right = state.x < LEFT_STOP, state.x > RIGHT_STOP
@@ -104,6 +126,7 @@ def asterix_features(ram: np.ndarray, horizon: int = HORIZON) -> dict[str, float
     edge = (blocked_x & ((ACTION_DY == 0) | blocked_y)) | (blocked_y & (ACTION_DX == 0))
     for k, a in enumerate(ACTIONS):
         out[f"{a}_collides"] = float(collides[k])
+        out[f"{a}_slip_risk"] = float(risk[k])
         out[f"{a}_safe_steps"] = float(safe[k])
         out[f"{a}_reward_now"] = float(now[k])
         out[f"{a}_reward_value"] = float(value[k])

@@ -17,7 +17,9 @@ programming gives, for each of the 9 actions taken now:
 
 * ``collides``: the move touches a lyre during this step (frame by frame);
 * ``safe_steps``: how many steps the player can surely stay alive after it
-  (``horizon`` = as far as the lookahead sees);
+  (``horizon`` = as far as the lookahead sees; also over the likely sticky
+  outcomes that do not touch a lyre);
+* ``slip_risk``: the chance that sticky input makes this step touch a lyre;
 * ``reward_now``: an item is caught during this step;
 * ``reward_value``: ``gamma ** k`` for the soonest item catchable ``k`` steps
   ahead on a path that survives the whole horizon (0: none).
@@ -57,6 +59,9 @@ HIT_DISTANCE = 8
 CATCH_DISTANCE = 6
 #: ``_SHIFT[k][l]``: lane ``l + k`` kept inside the field, for k = -2..2 (index k + 2).
 _SHIFT = np.clip(np.arange(-2, 3)[:, None] + np.arange(8)[None, :], 0, 7)
+#: ``_ACTION_OF[dy + 1, dx + 1]``: the action id of a (dy, dx) input.
+_ACTION_OF = np.zeros((3, 3), dtype=np.int64)
+_ACTION_OF[ACTION_DY + 1, ACTION_DX + 1] = np.arange(len(ACTION_DY))
 #: The player may step left only from x >= LEFT_STOP and right only from x <= RIGHT_STOP.
 LEFT_STOP, RIGHT_STOP = 25, 126
 
@@ -69,6 +74,8 @@ class Lookahead:
     safe_steps: np.ndarray
     reward_now: np.ndarray
     reward_value: np.ndarray
+    #: Chance that sticky input (the previous action replayed on the first frames) touches a lyre.
+    slip_risk: np.ndarray
     horizon: int
 
 
@@ -115,81 +122,145 @@ def _x_moves(grid: np.ndarray) -> np.ndarray:
     return _x_moves_cached(int(grid[0]), int(grid[-1]), step)
 
 
-def _per_action(table: np.ndarray, moves: np.ndarray, reads: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Whether each action touches ``table`` during each step, and the lane it ends in.
+def _per_action(
+    seen: np.ndarray, reads: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each action touches a table during each step, and the lane it ends in.
 
-    ``table`` is ``(T, 4, 8, G)`` per frame; ``moves`` ``(3, 4, G)`` from
-    :func:`_x_moves`; ``reads`` ``(T, 4)`` counts the lane changes read so far
-    in each step (0, 1 or 2). Returns ``(T, 9, 8, G)`` and ``(T, 9, 8)``.
+    ``seen`` is ``(3, T, 4, 8, G)``: for sideways move dx = -1, 0, +1, step,
+    frame, lane and starting x, whether the player would touch it there;
+    ``reads`` ``(T, 4)`` counts the lane changes read so far in each step
+    (0, 1 or 2). Returns ``(T, 9, 8, G)`` and ``(T, 9, 8)``.
     """
-    t, frames, lanes, g = table.shape
-    first = reads == 0  # frames before any lane change is read
-    second = reads == 2  # frames after a second read (the counter's rare double read)
+    _, t, _, lanes, g = seen.shape
+    segments = [reads == r for r in range(3) if r == 0 or (reads == r).any()]
+    parts = [(seen & m[None, :, :, None, None]).any(axis=2) for m in segments]  # each (3, T, 8, G)
     hits = np.empty((t, len(ACTIONS), lanes, g), dtype=bool)
-    parts = []
-    for i in range(3):
-        seen = table[:, np.arange(frames)[:, None], :, moves[i]]  # (4, G, T, 8)
-        seen = seen.transpose(2, 0, 3, 1)  # (T, 4, 8, G)
-        parts.append(
-            (
-                (seen & first[:, :, None, None]).any(axis=1),
-                (seen & ~first[:, :, None, None] & ~second[:, :, None, None]).any(axis=1),
-                (seen & second[:, :, None, None]).any(axis=1),
-            )
-        )
     for a, (dy, dx) in enumerate(zip(ACTION_DY, ACTION_DX)):
-        p0, p1, p2 = parts[dx + 1]
-        hits[:, a] = p0 | p1[:, _SHIFT[dy + 2]] | p2[:, _SHIFT[2 * dy + 2]]
+        h = parts[0][dx + 1]
+        for r in range(1, len(parts)):
+            h = h | parts[r][dx + 1][:, _SHIFT[r * dy + 2]]
+        hits[:, a] = h
     ends = _SHIFT[np.clip(ACTION_DY[None, :, None] * reads[:, -1][:, None, None], -2, 2) + 2, np.arange(lanes)[None, None, :]]
     return hits, ends
 
 
+def _first_step(
+    state: AsterixState, plan: list[tuple[int, int]], reads: np.ndarray, tracks: tuple[np.ndarray, np.ndarray, np.ndarray]
+) -> tuple[bool, bool, int, int]:
+    """Play one step frame by frame from the current state; ``plan`` is the (dy, dx) applied on each frame.
+
+    Returns (touched a lyre, caught an item, lane after, x after).
+    """
+    pos, harmful, reward = tracks
+    lane, x, step = state.lane, state.x, 2 * state.speed
+    hit = got = False
+    for j, (dy, dx) in enumerate(plan):
+        if (dx < 0 and x >= LEFT_STOP) or (dx > 0 and x <= RIGHT_STOP):
+            x += dx * step
+        if reads[j]:
+            lane = min(max(lane + dy, 0), LANES - 1)
+        near = abs(x - pos[j, lane])
+        hit |= bool(harmful[j, lane]) and near <= HIT_DISTANCE
+        got |= bool(reward[j, lane]) and near <= CATCH_DISTANCE
+    return hit, got, lane, x
+
+
+def _variants(
+    action: int, reads: np.ndarray, previous: tuple[int, int] | None, sticky_guard: bool
+) -> list[tuple[float, list[tuple[int, int]]]]:
+    """Ways the emulator's sticky input may play ``action`` this step: (probability, per-frame plan).
+
+    Each frame keeps the previous input with probability 1/4 until the new one
+    takes over. Plans with probability under 1/20 are dropped, except a
+    sticky lane change on the step's second frame (1/16), which is kept.
+    """
+    intended = (int(ACTION_DY[action]), int(ACTION_DX[action]))
+    out: list[tuple[float, list[tuple[int, int]]]] = []
+    if previous is None:
+        if sticky_guard and reads[0] and intended[0] != 0:
+            out.append((0.25, [(0, intended[1])] + [intended] * 3))
+        return out
+    if previous == intended:
+        return out
+    out.append((0.25, [previous] + [intended] * 3))
+    if reads[1] and not reads[0] and previous[0] != intended[0]:
+        out.append((1 / 16, [previous] * 2 + [intended] * 2))
+    return out
+
+
 def lookahead(
-    state: AsterixState, horizon: int = 8, gamma: float = 0.8, sticky_guard: bool = True
+    state: AsterixState,
+    horizon: int = 8,
+    gamma: float = 0.8,
+    previous: tuple[int, int] | None = None,
+    sticky_guard: bool = True,
 ) -> Lookahead:
-    """Survival and item reachability of each action over ``horizon`` steps (see the module docstring)."""
+    """Survival and item reachability of each action over ``horizon`` steps (see the module docstring).
+
+    ``previous`` is the (dy, dx) input of the last step, if known; sticky
+    actions may replay it on this step's first frames. Unknown, only a lane
+    change read on the first frame is guarded (``sticky_guard``).
+    """
     frames = horizon * FRAMES_PER_STEP
-    pos, harmful, reward = object_tracks(state, frames)
+    tracks = object_tracks(state, frames)
+    pos, harmful, reward = tracks
     grid = player_grid(state.x, state.speed)
-    gap = np.abs(grid[None, None, :] - pos[:, :, None])  # (F, 8, G)
-    shape = (horizon, FRAMES_PER_STEP, len(DIRECTION), len(grid))
-    hit = (harmful[:, :, None] & (gap <= HIT_DISTANCE)).reshape(shape)
-    catch = (reward[:, :, None] & (gap <= CATCH_DISTANCE)).reshape(shape)
+    moves = _x_moves(grid)
+    shape = (1, horizon, FRAMES_PER_STEP, len(DIRECTION), 1)
+    player = grid[moves][:, None, :, None, :]  # (3, 1, 4, 1, G): x after each frame, per dx and start
+    gap = np.abs(player - pos.reshape(shape))  # (3, T, 4, 8, G)
     polls = input_frames(state.frame_counter, frames).reshape(horizon, FRAMES_PER_STEP)
     reads = np.cumsum(polls, axis=1)
-    moves = _x_moves(grid)
-    coll, end_lane = _per_action(hit, moves, reads)
-    got, _ = _per_action(catch, moves, reads)
+    coll, end_lane = _per_action(harmful.reshape(shape) & (gap <= HIT_DISTANCE), reads)
+    got, _ = _per_action(reward.reshape(shape) & (gap <= CATCH_DISTANCE), reads)
     ng = moves[ACTION_DX + 1, -1][:, None, :]  # (9, 1, G)
-    vertical = ACTION_DY != 0
-    same_x_still = np.array([int(np.flatnonzero((ACTION_DY == 0) & (ACTION_DX == dx))[0]) for dx in ACTION_DX])
+    next_dy = (ACTION_DY + 1)[:, None, None]  # the next step's "previous input" is this action
     guarded = sticky_guard & polls[:, 0]  # steps whose first frame reads up/down
 
-    alive = np.zeros((len(DIRECTION), len(grid)), dtype=np.int64)
-    value = np.zeros((len(DIRECTION), len(grid)))
-    results = None
-    for s in range(horizon - 1, -1, -1):
+    # State (previous dy + 1, lane, x index): on a guarded step the previous
+    # input may be replayed on the first frame, so the lane change is its.
+    alive = np.zeros((3, len(DIRECTION), len(grid)), dtype=np.int64)
+    value = np.zeros((3, len(DIRECTION), len(grid)))
+    for s in range(horizon - 1, 0, -1):
         nl = end_lane[s][:, :, None]
-        nxt_alive, nxt_value = alive[nl, ng], value[nl, ng]  # (9, 8, G)
-        c, gain = coll[s], got[s]
-        if guarded[s]:
-            v, still = vertical[:, None, None], same_x_still  # the lane change may not happen
-            c = np.where(v, c | coll[s][still], c)
-            nxt_alive = np.where(v, np.minimum(nxt_alive, nxt_alive[still]), nxt_alive)
-            gain = np.where(v, gain & got[s][still], gain)
-        after = np.where(c, 0, 1 + nxt_alive)
-        sure = ~c & (nxt_alive >= horizon - s - 1)
-        val = np.where(sure, np.where(gain, 1.0, gamma * nxt_value), 0.0)
-        if s == 0:
-            results = (c, after, gain & ~c, val)
-        alive, value = after.max(axis=0), val.max(axis=0)
-    assert results is not None
-    c, after, gain, val = results
-    g0, l0 = int(np.searchsorted(grid, state.x)), state.lane
-    return Lookahead(
-        collides=c[:, l0, g0].astype(np.float64),
-        safe_steps=after[:, l0, g0].astype(np.float64),
-        reward_now=gain[:, l0, g0].astype(np.float64),
-        reward_value=val[:, l0, g0].astype(np.float64),
-        horizon=horizon,
-    )
+        base_alive, base_value = alive[next_dy, nl, ng], value[next_dy, nl, ng]  # (9, 8, G)
+        new_alive, new_value = [], []
+        for pdy in (-1, 0, 1) if guarded[s] else (0,):
+            c, nxt_alive, nxt_value, gain = coll[s], base_alive, base_value, got[s]
+            if guarded[s]:
+                slip = _ACTION_OF[pdy + 1, ACTION_DX + 1]  # the move the replayed input makes
+                differs = (ACTION_DY != pdy)[:, None, None]
+                slip_alive = alive[next_dy, end_lane[s][slip][:, :, None], ng]
+                c = c | (differs & coll[s][slip])
+                nxt_alive = np.where(differs, np.minimum(nxt_alive, slip_alive), nxt_alive)
+                gain = gain & ~(differs & ~got[s][slip])
+            after = np.where(c, 0, 1 + nxt_alive)
+            sure = ~c & (nxt_alive >= horizon - s - 1)
+            val = np.where(sure, np.where(gain, 1.0, gamma * nxt_value), 0.0)
+            new_alive.append(after.max(axis=0))
+            new_value.append(val.max(axis=0))
+        alive = np.stack(new_alive) if len(new_alive) == 3 else np.broadcast_to(new_alive[0], alive.shape)
+        value = np.stack(new_value) if len(new_value) == 3 else np.broadcast_to(new_value[0], value.shape)
+
+    n = len(ACTIONS)
+    collides, risk = np.zeros(n), np.zeros(n)
+    safe, now, worth = np.zeros(n), np.zeros(n), np.zeros(n)
+    for a in range(n):
+        plan = [(int(ACTION_DY[a]), int(ACTION_DX[a]))] * FRAMES_PER_STEP
+        hit, caught, lane, x = _first_step(state, plan, polls[0], tracks)
+        if hit:
+            collides[a] = 1.0
+            continue
+        g, dy = int(np.searchsorted(grid, x)), int(ACTION_DY[a]) + 1
+        after_steps = 1 + int(alive[dy, lane, g])
+        for p, variant in _variants(a, polls[0], previous, sticky_guard):
+            v_hit, _, v_lane, v_x = _first_step(state, variant, polls[0], tracks)
+            risk[a] += p if v_hit else 0.0
+            if p >= 0.25 and not v_hit:
+                after_steps = min(after_steps, 1 + int(alive[dy, v_lane, int(np.searchsorted(grid, v_x))]))
+        safe[a] = after_steps
+        now[a] = float(caught)
+        if after_steps >= horizon:
+            worth[a] = 1.0 if caught else gamma * float(value[dy, lane, g])
+    return Lookahead(collides, safe, now, worth, np.minimum(risk, 1.0), horizon)

@@ -24,12 +24,15 @@ continues the same stack (it holds frames from before the life was lost).
 So a memory that rebuilds stacks from single frames must store the whole
 stack of the first observation after every ``terminated | truncated``.
 
-Pixels-only vector envs use ale-py's ``AtariVectorEnv`` (C++ threads); RAM
-and mixed use a ``SyncVectorEnv`` of gymnasium ``AtariPreprocessing`` +
-:class:`RamObservation` + ``FrameStackObservation`` envs (faster than
-``AsyncVectorEnv`` on two cores, measured). Both apply identical
-preprocessing (max-pool of the last two frames, ``INTER_AREA`` resize, no
-FIRE reset), so the same agent sees the same pixels in either.
+Backends. Pixels-only vector envs use ale-py's ``AtariVectorEnv`` (C++).
+Mixed vector envs are a ``SyncVectorEnv`` (faster than ``AsyncVectorEnv`` on
+two cores, measured) of gymnasium ``AtariPreprocessing`` + :class:`PixelsAndRam`
++ ``FrameStackObservation`` envs; single envs (evaluation, video) are built
+the same way. Both pixel paths apply identical preprocessing (max-pool of the
+last two frames, ``INTER_AREA`` resize, no FIRE reset): the same agent sees
+the same pixels in either. RAM envs use :class:`RamPreprocessing`, which
+plays the same emulator frames as ``AtariPreprocessing`` without touching
+the screen, so all three forms play identical games for a seed and actions.
 """
 
 from __future__ import annotations
@@ -73,30 +76,67 @@ class AtariSpec:
     env_threads: int
 
 
-class RamObservation(gym.ObservationWrapper):
-    """Replaces (``ram``) or joins (``mixed``) the pixel observation with the RAM.
+class RamPreprocessing(gym.Wrapper):
+    """``AtariPreprocessing`` for the RAM alone: the same frames, no screen work.
 
-    The RAM is read from the wrapped env's own emulator after the step that
-    produced the pixels, so both describe the same instant.
+    Plays exactly the emulator frames ``AtariPreprocessing`` would (no-op
+    starts of single frames drawn from the same RNG, the action repeated
+    ``frame_skip`` frames, stopping early at game over) and returns the RAM
+    after the last one, so the ``ram`` form sees the same games as the pixel
+    forms while skipping the grayscale, max-pool and resize of every step.
     """
 
-    def __init__(self, env: gym.Env, with_pixels: bool) -> None:
-        """Wrap ``env`` (an ``AtariPreprocessing`` env); ``with_pixels`` keeps the frame."""
+    def __init__(self, env: gym.Env, *, noop_max: int, frame_skip: int) -> None:
+        """Wrap an ``AtariEnv`` made with ``frameskip=1`` and ``obs_type="ram"``."""
         super().__init__(env)
-        self.with_pixels = with_pixels
+        self.noop_max = noop_max
+        self.frame_skip = frame_skip
+        self.observation_space = gym.spaces.Box(0, 255, (RAM_BYTES,), np.uint8)
+        self._ale = env.unwrapped.ale
+        self._actions = env.unwrapped._action_set
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+        """Reset, then 1..noop_max single no-op frames (as ``AtariPreprocessing``)."""
+        _, info = self.env.reset(seed=seed, options=options)
+        noops = self.env.unwrapped.np_random.integers(1, self.noop_max + 1) if self.noop_max > 0 else 0
+        for _ in range(noops):
+            _, _, terminated, truncated, step_info = self.env.step(0)
+            info.update(step_info)
+            if terminated or truncated:
+                _, info = self.env.reset(seed=seed, options=options)
+        return self._ale.getRAM(), info
+
+    def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        """Repeat ``action`` for ``frame_skip`` frames (fewer at game over); the RAM after the last."""
+        ale, action_id = self._ale, self._actions[action]
+        reward, terminated, truncated = 0.0, False, False
+        for _ in range(self.frame_skip):
+            reward += ale.act(action_id, 1.0)
+            terminated, truncated = ale.game_over(with_truncation=False), ale.game_truncated()
+            if terminated or truncated:
+                break
+        info = {"lives": ale.lives(), "episode_frame_number": ale.getEpisodeFrameNumber(),
+                "frame_number": ale.getFrameNumber()}
+        return ale.getRAM(), reward, terminated, truncated, info
+
+
+class PixelsAndRam(gym.ObservationWrapper):
+    """Joins the RAM to the preprocessed frame: ``{"pixels": frame, "ram": bytes}``.
+
+    The RAM is read from the wrapped env's own emulator after the step that
+    produced the frame, so both describe the same instant.
+    """
+
+    def __init__(self, env: gym.Env) -> None:
+        """Wrap an ``AtariPreprocessing`` env."""
+        super().__init__(env)
         ram_space = gym.spaces.Box(0, 255, (RAM_BYTES,), np.uint8)
-        if with_pixels:
-            self.observation_space = gym.spaces.Dict({"pixels": env.observation_space, "ram": ram_space})
-        else:
-            self.observation_space = ram_space
+        self.observation_space = gym.spaces.Dict({"pixels": env.observation_space, "ram": ram_space})
         self._ale = env.unwrapped.ale
 
-    def observation(self, observation: Any) -> Any:
-        """The RAM (and the frame) after the step just taken."""
-        ram = self._ale.getRAM()
-        if self.with_pixels:
-            return {"pixels": observation, "ram": ram}
-        return ram
+    def observation(self, observation: Any) -> dict[str, np.ndarray]:
+        """The frame and the RAM after the step just taken."""
+        return {"pixels": observation, "ram": self._ale.getRAM()}
 
 
 def make_single_env(spec: AtariSpec, render_mode: str | None = None, training: bool = False) -> gym.Env:
@@ -106,8 +146,10 @@ def make_single_env(spec: AtariSpec, render_mode: str | None = None, training: b
     ``clip_rewards``; otherwise (evaluation, video) games end only at game
     over and rewards are the raw score.
     """
+    ram_only = spec.observation == "ram"
     env = gym.make(
         spec.env_id,
+        obs_type="ram" if ram_only else ("grayscale" if spec.grayscale else "rgb"),
         frameskip=1,
         repeat_action_probability=spec.repeat_action_probability,
         full_action_space=False,
@@ -115,17 +157,20 @@ def make_single_env(spec: AtariSpec, render_mode: str | None = None, training: b
         render_mode=render_mode,
         disable_env_checker=True,
     )
-    env = AtariPreprocessing(
-        env,
-        noop_max=spec.noop_max,
-        frame_skip=spec.frame_skip,
-        screen_size=spec.size,
-        terminal_on_life_loss=False,
-        grayscale_obs=spec.grayscale,
-        scale_obs=False,
-    )
-    if spec.observation != "pixels":
-        env = RamObservation(env, with_pixels=spec.observation == "mixed")
+    if ram_only:
+        env = RamPreprocessing(env, noop_max=spec.noop_max, frame_skip=spec.frame_skip)
+    else:
+        env = AtariPreprocessing(
+            env,
+            noop_max=spec.noop_max,
+            frame_skip=spec.frame_skip,
+            screen_size=spec.size,
+            terminal_on_life_loss=False,
+            grayscale_obs=spec.grayscale,
+            scale_obs=False,
+        )
+        if spec.observation == "mixed":
+            env = PixelsAndRam(env)
     env = FrameStackObservation(env, spec.stack, padding_type="zero")
     return GameEpisodes(
         env,
@@ -209,9 +254,10 @@ def load_single_env_state(env: gym.Env, state: dict[str, Any]) -> None:
     atari.np_random.bit_generator.state = state["np_random"]
     stack.obs_queue.clear()
     stack.obs_queue.extend(_unstack_frames(state["frames"], stack.stack_size))
-    preprocessing = _find(env, AtariPreprocessing)
-    preprocessing.lives = atari.ale.lives()
-    preprocessing.game_over = atari.ale.game_over()
+    if _has(env, AtariPreprocessing):
+        preprocessing = _find(env, AtariPreprocessing)
+        preprocessing.lives = atari.ale.lives()
+        preprocessing.game_over = atari.ale.game_over()
     game = state["game"]
     games.lives = int(game["lives"])
     games.game_return = float(game["return"])
@@ -230,6 +276,15 @@ def _unstack_frames(frames: Any, count: int) -> list[Any]:
     if isinstance(frames, dict):
         return [{key: np.array(frames[key][i]) for key in frames} for i in range(count)]
     return [np.array(frames[i]) for i in range(count)]
+
+
+def _has(env: gym.Env, cls: type) -> bool:
+    """Whether ``env`` has a wrapper of type ``cls``."""
+    try:
+        _find(env, cls)
+    except TypeError:
+        return False
+    return True
 
 
 def _find(env: gym.Env, cls: type) -> Any:

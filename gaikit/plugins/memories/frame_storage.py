@@ -47,7 +47,8 @@ import numpy as np
 
 from gaikit.core.components import Observation, StateDict
 from gaikit.core.errors import CheckpointError, GaikitError
-from gaikit.plugins.memories.ring_storage import _array_layout, _space_layout
+from gaikit.plugins.memories.frame_layout import frame_keys
+from gaikit.plugins.memories.ring_storage import _array_layout
 
 
 @dataclass
@@ -60,17 +61,6 @@ class StorageChanges:
     dropped: np.ndarray
 
 
-@dataclass(frozen=True)
-class _Key:
-    """How one observation key is stored: its stack size (1 = unstacked) and frame layout."""
-
-    name: str | None
-    stack: int
-    stacked: bool
-    frame_shape: tuple[int, ...]
-    dtype: np.dtype
-
-
 class StackView:
     """``read(rows, envs)``: observations ending ``shift`` rows after ``rows`` (0: obs, 1: next_obs)."""
 
@@ -81,29 +71,6 @@ class StackView:
     def read(self, rows: np.ndarray, envs: np.ndarray) -> Observation:
         """Observation stacks (a copy) for the steps at ``(rows[i], envs[i])``."""
         return self.storage.stacks((np.asarray(rows) + self.shift) % self.storage.rows, np.asarray(envs))
-
-
-def _keys(space: gym.Space, stacked: bool | Sequence[str]) -> list[_Key]:
-    layout = _space_layout(space)
-    if isinstance(stacked, bool):
-        chosen = set(layout) if stacked else set()
-    else:
-        if None in layout:
-            raise GaikitError("memory.stacked: a list of keys needs a Dict observation space; use true or false")
-        unknown = sorted(set(stacked) - set(layout))
-        if unknown:
-            raise GaikitError(f"memory.stacked: unknown observation key {unknown[0]!r}; keys are {sorted(layout)}")
-        chosen = set(stacked)
-    keys = []
-    for name, (shape, dtype) in layout.items():
-        if name in chosen:
-            if len(shape) < 1 or shape[0] < 1:
-                where = f"key {name!r}" if name is not None else "the observation"
-                raise GaikitError(f"memory.stacked: {where} has shape {shape}, no leading frame-stack axis")
-            keys.append(_Key(name, shape[0], True, shape[1:], dtype))
-        else:
-            keys.append(_Key(name, 1, False, shape, dtype))
-    return keys
 
 
 class FrameStorage:
@@ -125,7 +92,7 @@ class FrameStorage:
         n_step: int,
         stacked: bool | Sequence[str] = True,
     ) -> None:
-        self.keys = _keys(observation_space, stacked)
+        self.keys = frame_keys(observation_space, stacked)
         self.is_dict = isinstance(observation_space, gym.spaces.Dict)
         #: Rows of a fresh stack: the largest stack size over keys.
         self.fresh_rows = max(key.stack for key in self.keys)
@@ -160,15 +127,36 @@ class FrameStorage:
     # ---- reading -------------------------------------------------------------------------------
     def stacks(self, slots: np.ndarray, envs: np.ndarray) -> Observation:
         """The observations whose newest row is ``slots[i]`` (a ring slot) of env ``envs[i]``."""
+        out = self._gather(np.asarray(slots), np.asarray(envs))
+        return out if self.is_dict else out[None]
+
+    def read_pair(self, rows: np.ndarray, last_rows: np.ndarray, envs: np.ndarray) -> tuple[Observation, Observation]:
+        """``obs`` of the steps at ``rows`` and ``next_obs`` of the steps at ``last_rows`` (same ``envs``).
+
+        Both come out of one allocation per key: two large fresh arrays per
+        batch cost more in page faults than the copying itself.
+        """
+        size = rows.shape[0]
+        slots = np.concatenate([rows % self.rows, (last_rows + 1) % self.rows])
+        both = self._gather(slots, np.concatenate([envs, envs]))
+        obs = {name: array[:size] for name, array in both.items()}
+        next_obs = {name: array[size:] for name, array in both.items()}
+        return (obs, next_obs) if self.is_dict else (obs[None], next_obs[None])
+
+    def _gather(self, slots: np.ndarray, envs: np.ndarray) -> dict[str | None, np.ndarray]:
         out: dict[str | None, np.ndarray] = {}
         for key in self.keys:
-            frames = self.frames[key.name]
+            flat_frames = self.frames[key.name].reshape(self.rows * self.num_envs, -1)
             if key.stacked:
                 back = np.arange(key.stack - 1, -1, -1)
-                out[key.name] = frames[(slots[:, None] - back) % self.rows, envs[:, None]]
+                index = (((slots[:, None] - back) % self.rows) * self.num_envs + envs[:, None]).reshape(-1)
+                shape = (slots.shape[0], key.stack, *key.frame_shape)
             else:
-                out[key.name] = frames[slots, envs]
-        return out if self.is_dict else out[None]
+                index, shape = slots * self.num_envs + envs, (slots.shape[0], *key.frame_shape)
+            gathered = np.empty((index.shape[0], flat_frames.shape[1]), dtype=key.dtype)
+            np.take(flat_frames, index, axis=0, out=gathered, mode="clip")  # "clip": no buffered copy
+            out[key.name] = gathered.reshape(shape)
+        return out
 
     def sampleable(self) -> int:
         """Number of step rows that can be sampled now."""
@@ -326,17 +314,18 @@ class FrameStorage:
             "keys": [[key.name, key.stack, key.stacked] for key in self.keys],
         }
 
-    def _filled(self) -> int:
-        return int(min(self.head.max() + 1, self.rows)) if self.head.max() >= 0 else 0
+    _ARRAYS = ("actions", "rewards", "terminated", "truncated", "valid")
+
+    def _filled(self, head: np.ndarray) -> int:
+        return int(min(head.max() + 1, self.rows)) if head.max() >= 0 else 0
 
     def state_dict(self) -> StateDict:
         """Written rows (numpy arrays), per-env cursors and episode counters."""
-        filled = self._filled()
-        arrays = ("actions", "rewards", "terminated", "truncated", "valid")
+        filled = self._filled(self.head)
         return {
             "layout": self._layout(),
-            "frames": {("obs" if name is None else name): f[:filled].copy() for name, f in self.frames.items()},
-            **{name: getattr(self, name)[:filled].copy() for name in arrays},
+            "frames": {key.state_name: self.frames[key.name][:filled].copy() for key in self.keys},
+            "arrays": {name: getattr(self, name)[:filled].copy() for name in self._ARRAYS},
             "head": self.head.tolist(),
             "episode_steps": self.episode_steps.tolist(),
             "ended": self.ended.tolist(),
@@ -351,15 +340,13 @@ class FrameStorage:
                 "resume with the same capacity, --envs, n_step and observation"
             )
         head = np.asarray(state["head"], dtype=np.int64)
-        filled = int(min(head.max() + 1, self.rows)) if head.max() >= 0 else 0
-        targets = {**{f"frames.{'obs' if n is None else n}": f for n, f in self.frames.items()}}
-        for name in ("actions", "rewards", "terminated", "truncated", "valid"):
-            targets[name] = getattr(self, name)
-        for dotted, target in targets.items():
-            value = state["frames"].get(dotted[7:]) if dotted.startswith("frames.") else state.get(dotted)
-            value = np.asarray(value) if value is not None else None
+        filled = self._filled(head)
+        targets = [(f"frames.{k.state_name}", self.frames[k.name], state["frames"].get(k.state_name)) for k in self.keys]
+        targets += [(name, getattr(self, name), state["arrays"].get(name)) for name in self._ARRAYS]
+        for name, target, value in targets:
+            value = None if value is None else np.asarray(value)
             if value is None or value.shape != (filled, *target.shape[1:]) or value.dtype != target.dtype:
-                raise CheckpointError(f"memory state: array {dotted!r} is missing or has the wrong shape/dtype")
+                raise CheckpointError(f"memory state: array {name!r} is missing or has the wrong shape/dtype")
             target[:filled] = value
             target[filled:] = 0
         self.head = head

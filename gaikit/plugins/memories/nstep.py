@@ -20,11 +20,11 @@ import numpy as np
 
 from gaikit.core.components import Batch
 from gaikit.plugins.memories.frame_storage import FrameStorage
-from gaikit.plugins.memories.ring_storage import TransitionStorage
+from gaikit.plugins.memories.replay_storage import ArrayStorage
 
 
 def n_step_batch(
-    storage: TransitionStorage | FrameStorage,
+    storage: ArrayStorage | FrameStorage,
     rows: np.ndarray,
     envs: np.ndarray,
     *,
@@ -53,11 +53,12 @@ def n_step_batch(
         discounts[truncated] = gamma ** (k + 1)
         running &= ~(terminated | truncated)
     discounts[running] = gamma**n_step
+    obs, next_obs = storage.read_pair(rows, last_rows, envs)
     return Batch(
-        obs=storage.obs.read(rows, envs),
+        obs=obs,
         actions=storage.actions[rows, envs],
         rewards=returns.astype(np.float32),
-        next_obs=storage.next_obs.read(last_rows, envs),
+        next_obs=next_obs,
         discounts=discounts.astype(np.float32),
         indices=rows * storage.num_envs + envs,
         weights=weights.astype(np.float32),

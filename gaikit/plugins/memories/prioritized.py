@@ -124,8 +124,8 @@ class PrioritizedMemory(Memory):
             raise GaikitError(f"memory: nothing to sample yet (no complete {self.n_step}-step window stored)")
         total = self.tree.total
         queries = (np.arange(batch_size) + self.rng.random(batch_size)) * (total / batch_size)
-        flat = self.tree.find(queries)
-        weights = (self.tree.get(flat) / self.tree.min) ** -self.beta
+        flat, priorities = self.tree.find_with_priorities(queries)
+        weights = (priorities / self.tree.min) ** -self.beta
         return flat, weights
 
     def sample(self, batch_size: int) -> Batch:

@@ -86,6 +86,10 @@ class ArrayStorage(TransitionStorage):
         """Start positions whose n-step window is complete (summed over envs)."""
         return max(0, self.filled - (self.n_step - 1)) * self.num_envs
 
+    def read_pair(self, rows: np.ndarray, last_rows: np.ndarray, envs: np.ndarray) -> tuple[Observation, Observation]:
+        """``obs`` of the steps at ``rows`` and ``next_obs`` of the steps at ``last_rows``."""
+        return self.obs.read(rows, envs), self.next_obs.read(last_rows, envs)
+
     def sample_starts(self, rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.ndarray]:
         """``size`` sampleable ``(rows, envs)`` drawn uniformly with replacement."""
         available = self.sampleable()

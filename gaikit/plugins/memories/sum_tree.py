@@ -33,14 +33,22 @@ import numpy as np
 
 from gaikit.core.errors import CheckpointError, GaikitError
 
-#: Levels with at most this many nodes are handled whole (update) or jumped over (search).
-_SMALL_LEVEL = 1024
+#: Levels with at most this many nodes are recomputed whole by an update.
+_WHOLE_LEVEL = 1024
+#: A search jumps straight to the deepest level with at most this many nodes.
+_JUMP_LEVEL = 1024
 
 
 def last_write_wins(indices: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Sorted unique ``indices`` with the value of each index's *last* occurrence."""
     if indices.shape[0] <= 1:
         return indices, values
+    step = indices[1:] - indices[:-1]
+    if step.min() >= 0:  # already sorted (e.g. stratified samples): keep the last of each run
+        last = np.empty(indices.shape[0], dtype=np.bool_)
+        np.not_equal(step, 0, out=last[:-1])
+        last[-1] = True
+        return indices[last], values[last]
     unique, first_in_reversed = np.unique(indices[::-1], return_index=True)
     return unique, values[::-1][first_in_reversed]
 
@@ -60,8 +68,9 @@ class SumMinTree:
         self.capacity = 1 << self.depth
         self._sum = np.zeros(2 * self.capacity, dtype=np.float64)
         self._min = np.full(2 * self.capacity, np.inf, dtype=np.float64)
-        # The deepest level small enough to recompute whole / to search with one cumsum.
-        self._small_depth = min(self.depth, _SMALL_LEVEL.bit_length() - 1)
+        # The deepest levels small enough to recompute whole / to search with one cumsum.
+        self._whole_depth = min(self.depth, _WHOLE_LEVEL.bit_length() - 1)
+        self._jump_depth = min(self.depth, _JUMP_LEVEL.bit_length() - 1)
 
     @property
     def total(self) -> float:
@@ -114,14 +123,14 @@ class SumMinTree:
         mins = np.where(priorities > 0, priorities, np.inf)
         self._sum[position] = sums
         self._min[position] = mins
-        for _ in range(self.depth - self._small_depth):
+        for _ in range(self.depth - self._whole_depth):
             sibling = position ^ 1
             np.add(sums, self._sum.take(sibling), out=sums)
             np.minimum(mins, self._min.take(sibling), out=mins)
             position >>= 1
             self._sum[position] = sums
             self._min[position] = mins
-        self._recompute_levels(self._small_depth)
+        self._recompute_levels(self._whole_depth)
 
     def _recompute_levels(self, below: int) -> None:
         """Recompute every node of the levels above level ``below`` from their children."""
@@ -137,11 +146,15 @@ class SumMinTree:
         covers nothing and is never returned. Queries at or beyond the total
         (rounding) land in the last non-empty leaf.
         """
+        return self.find_with_priorities(queries)[0]
+
+    def find_with_priorities(self, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`find` and the priorities of the leaves found."""
         if not self._sum[1] > 0.0:
             raise GaikitError("sum tree: cannot search a tree whose total priority is 0")
         remaining = np.array(queries, dtype=np.float64).reshape(-1)
         # Jump straight to level ``small_depth`` with one cumsum over that level.
-        top = 1 << self._small_depth
+        top = 1 << self._jump_depth
         inclusive = np.cumsum(self._sum[top : 2 * top])
         np.minimum(remaining, np.nextafter(inclusive[-1], -np.inf), out=remaining)
         np.maximum(remaining, 0.0, out=remaining)
@@ -150,17 +163,19 @@ class SumMinTree:
         remaining -= exclusive[first]
         node = first + top
         total = self._sum
-        for _ in range(self.depth - self._small_depth):
+        for _ in range(self.depth - self._jump_depth):
             node <<= 1
             left = total.take(node)
             go_right = remaining >= left
             np.subtract(remaining, left, out=remaining, where=go_right)
             node += go_right
         # Rounding can, very rarely, step into an empty leaf; redo those queries with clamping.
-        empty = total.take(node) <= 0.0
+        priorities = total.take(node)
+        empty = priorities <= 0.0
         if empty.any():
             node[empty] = self._find_clamped(np.asarray(queries, dtype=np.float64).reshape(-1)[empty])
-        return node - self.capacity
+            priorities = total.take(node)
+        return node - self.capacity, priorities
 
     def _find_clamped(self, queries: np.ndarray) -> np.ndarray:
         """Slow-path search that keeps each query strictly inside the current node's mass."""

@@ -1,0 +1,143 @@
+"""The life of a play: who starts one and for what, sway rounds, back-downs, war.
+
+Monthly, a country free of plays and wars that wants to conquer or dominate
+someone presses that desire with probability ``play_chance`` (a strategy
+value the ``ai_aggression`` rule multiplies). Its war goal is the
+``war_goal`` decision over the target's border states (``conquer_state``)
+and ``tribute``; an option is a must-not-have when the country is not
+strong enough (``min_strength``) or the infamy would pass
+``infamy_tolerance``. Plays last ``PLAY_WEEKS``; leaders sway neutrals in
+weeks ``SWAY_WEEKS``; at the end, back down or war.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from gaikit.plugins.games.realm.features import strength_of
+from gaikit.plugins.games.realm.plays import (
+    ATTACKER,
+    DEFENDER,
+    PLAY_WEEKS,
+    SWAY_WEEKS,
+    Play,
+    close,
+    offer_sways,
+    open_play,
+    resolve,
+    side_strength,
+)
+from gaikit.plugins.games.realm.war import end_war, enforce_goal, start_war, tick_war
+from gaikit.plugins.games.realm.world import Country
+from gaikit.strategies.engine import Option
+
+if TYPE_CHECKING:
+    from gaikit.plugins.games.realm.simulation import Realm
+
+CONQUEST_INFAMY = 10.0
+INFAMY_PER_POP = 5.0
+TRIBUTE_INFAMY = 8.0
+INFAMY_DECAY = 4.0  # per year
+
+
+def goal_options(realm: "Realm", c: Country, t: int) -> list[Option]:
+    """War goals ``c`` could press against ``t``: each border state, and tribute."""
+    m, econ = realm.map, realm.economy
+    target = realm.countries[t]
+    ratio = strength_of(realm, c.index) / strength_of(realm, t)
+    base = {"strength_ratio": ratio, "t_is_player": float(target.is_player)}
+    t_states = int((m.owner == t).sum())
+    mean_pop = max(float(econ.pop[t]) / max(t_states, 1), 1e-9)
+    options = []
+    for s in realm.map.border_states(c.index, t):
+        infamy = CONQUEST_INFAMY + INFAMY_PER_POP * float(m.pop[s])
+        options.append(Option("conquer_state", f"conquer {realm.state_name(s)}", {
+            **base,
+            "g_value": 10.0 * (float(m.pop[s]) / mean_pop + float(m.levels[s, :3].sum()) / 10.0),
+            "g_port": float(m.port[s]),
+            "g_claim": float(m.core[s] == c.index),
+            "g_capital": float(s == target.capital),
+            "g_last_state": float(t_states <= 1),
+            "infamy_after": c.infamy + infamy,
+        }))
+    options.append(Option("tribute", f"tribute from {target.name}", {
+        **base, "g_value": 0.0, "g_port": 0.0, "g_claim": 0.0, "g_capital": 0.0, "g_last_state": 0.0,
+        "infamy_after": c.infamy + TRIBUTE_INFAMY,
+    }))
+    return options
+
+
+def press_goal(realm: "Realm", c: Country, t: int) -> Play | None:
+    """``c`` picks a war goal against ``t`` and starts a play (``None`` if no goal is acceptable)."""
+    d = c.engine.decide("war_goal", realm.context(c), goal_options(realm, c, t))
+    realm.record(c, "war_goal", d)
+    if d.winner is None:
+        return None
+    if d.winner.kind == "conquer_state":
+        state = realm.state_index(d.winner.label.split(" ", 1)[1])
+        infamy = CONQUEST_INFAMY + INFAMY_PER_POP * float(realm.map.pop[state])
+        return open_play(realm, c, realm.countries[t], "conquer_state", state, infamy)
+    return open_play(realm, c, realm.countries[t], "tribute", -1, TRIBUTE_INFAMY)
+
+
+def consider_play(realm: "Realm", c: Country) -> Play | None:
+    """The monthly chance to press a conquer/dominate desire with a play."""
+    if c.play is not None or c.at_war:
+        return None
+    targets = [t for t, d in sorted(c.desires.items()) if d.kind in ("conquer", "dominate")]
+    targets = [t for t in targets if realm.countries[t].play is None and not realm.countries[t].at_war
+               and not realm.countries[t].eliminated and t in realm.neighbours(c.index)]
+    if not targets:
+        return None
+    chance = realm.context(c).values["play_chance"]
+    if c.engine.rng.random() >= chance:
+        return None
+    t = targets[int(c.engine.rng.integers(len(targets)))]
+    return press_goal(realm, c, t)
+
+
+def tick_plays(realm: "Realm") -> None:
+    """One week of every open play: sway rounds, then the end (back down, concede or war)."""
+    for play in list(realm.plays):
+        if any(realm.countries[i].at_war for side in play.sides for i in side):
+            continue  # already a war
+        age = realm.week - play.started
+        if age in SWAY_WEEKS:
+            for side in (ATTACKER, DEFENDER):
+                if play.neutral and not realm.countries[play.leader(side)].eliminated:
+                    offer_sways(realm, play, side)
+        if age >= PLAY_WEEKS:
+            _finish(realm, play)
+
+
+def _finish(realm: "Realm", play: Play) -> None:
+    outcome = resolve(realm, play)
+    attacker, defender = realm.countries[play.attacker], realm.countries[play.defender]
+    strengths = f"{side_strength(realm, play, ATTACKER):.0f} vs {side_strength(realm, play, DEFENDER):.0f}"
+    if outcome == "attacker_backs_down":
+        realm.chronicle.add(realm.week, "play", f"{attacker.name} backs down in play #{play.id} ({strengths})", attacker.index)
+        realm.shift_relations(attacker.index, defender.index, 10.0)
+        close(realm, play)
+        realm.fire(attacker, "backed_down")
+    elif outcome == "defender_backs_down":
+        text = enforce_goal(realm, play)
+        realm.chronicle.add(realm.week, "play", f"{defender.name} backs down in play #{play.id} ({strengths}): {text}", defender.index)
+        close(realm, play)
+        if not defender.eliminated:
+            realm.fire(defender, "backed_down")
+    else:
+        start_war(realm, play)
+
+
+def tick_wars(realm: "Realm") -> None:
+    """One week of every war."""
+    for war in list(realm.wars):
+        outcome = tick_war(realm, war, realm.rng)
+        if outcome is not None:
+            end_war(realm, war, outcome)
+
+
+def decay_infamy(realm: "Realm") -> None:
+    """Yearly infamy decay."""
+    for c in realm.countries:
+        c.infamy = max(0.0, c.infamy - INFAMY_DECAY)

@@ -1,0 +1,259 @@
+"""Diplomatic plays: war goals, sides, neutrality, sympathy, sway offers, backing down.
+
+A country that wants to conquer or dominate a neighbour may start a play
+with a war goal (the ``war_goal`` decision: a border state, or tribute).
+Every other relevant country then takes a side or stays out with the
+``play_stance`` decision (R = 0): a side's score (relations, desires toward
+both leaders, its chances, sympathy, any sway offered) must *exceed* both
+the other side's score and the country's neutrality (ties stay out). So a
+country scoring the sides 30 and -10 with neutrality 50 needs a sway of at
+least 21 to join the first and 61 to join the second (:func:`needed_sway`).
+
+Sympathy is drawn semi-randomly per participant and side: the defender gets
+``defender_sympathy``, the attacker loses the goal's infamy, each side
+gets noise in ``[-sympathy_spread, sympathy_spread]``; a side that gains a
+backer raises sympathy for the other side by the backer's strength share.
+
+Leaders offer sways (cheapest first) up to their ``sway_budget``, which
+grows when they lack confidence, paying ``sway_gold`` per point. When the
+play ends, each leader (attacker first) backs down if its confidence (its
+side's strength share, as -50..50, -10 in debt, +10 defending) plus a
+semi-random boldness (``boldness`` drawn in ``[b/(1+R), b(1+R)]``, +
+``annexation_boldness`` if the goal would annex it) is below
+``backdown_threshold``. If neither backs down, it is war.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from gaikit.core.scoring import multipliers
+from gaikit.plugins.games.realm.world import FRIENDLY, HOSTILE, Country
+from gaikit.strategies.engine import Option
+
+if TYPE_CHECKING:
+    from gaikit.plugins.games.realm.simulation import Realm
+
+PLAY_WEEKS = 12
+SWAY_WEEKS = (4, 8)
+ATTACKER, DEFENDER = 0, 1
+SIDE_NAMES = ("attacker", "defender")
+
+
+def needed_sway(side_score: float, other_score: float, neutrality: float) -> int:
+    """Smallest whole sway that makes ``side_score`` exceed both the other side and neutrality."""
+    bar = max(other_score, neutrality)
+    if side_score > bar:
+        return 0
+    return int(math.floor(bar - side_score)) + 1
+
+
+def backs_down(confidence: float, boldness: float, threshold: float = 0.0) -> bool:
+    """The back-down rule: confidence plus boldness below the threshold."""
+    return confidence + boldness < threshold
+
+
+@dataclass
+class Play:
+    """An open diplomatic play."""
+
+    id: int
+    attacker: int
+    defender: int
+    goal: str
+    state: int
+    infamy: float
+    started: int
+    sides: tuple[list[int], list[int]] = field(default_factory=lambda: ([], []))
+    neutral: list[int] = field(default_factory=list)
+    sympathy: dict[tuple[int, int], float] = field(default_factory=dict)
+    sway: dict[tuple[int, int], float] = field(default_factory=dict)
+
+    def leader(self, side: int) -> int:
+        """The leader of ``side``."""
+        return self.attacker if side == ATTACKER else self.defender
+
+
+def side_strength(realm: "Realm", play: Play, side: int) -> float:
+    """Total army of a side."""
+    return sum(max(realm.countries[i].army, 0.0) for i in play.sides[side]) + 0.1
+
+
+def confidence(realm: "Realm", play: Play, side: int) -> float:
+    """A leader's confidence: its side's strength share as -50..50, +10 defending, -10 in debt."""
+    own, other = side_strength(realm, play, side), side_strength(realm, play, 1 - side)
+    leader = realm.countries[play.leader(side)]
+    value = 100.0 * (own / (own + other) - 0.5)
+    if side == DEFENDER:
+        value += 10.0
+    if leader.treasury < 0:
+        value -= 10.0
+    return value
+
+
+def stance_options(realm: "Realm", play: Play, p: int) -> list[Option]:
+    """``stay_out`` and one ``join`` per side, with the option features of ``p``."""
+    c = realm.countries[p]
+    near = float(any(j in realm.neighbours(p) for j in (play.attacker, play.defender)))
+    options = [Option("stay_out", "stay out", {"near": near})]
+    total = side_strength(realm, play, ATTACKER) + side_strength(realm, play, DEFENDER)
+    for side in (ATTACKER, DEFENDER):
+        leader, other = play.leader(side), play.leader(1 - side)
+        mine, theirs = c.desires.get(leader), c.desires.get(other)
+        options.append(Option("join", f"join {SIDE_NAMES[side]} {realm.countries[leader].name}", {
+            "rel_leader": float(realm.relations[p, leader]),
+            "friend_leader": float(mine is not None and mine.kind in FRIENDLY),
+            "hostile_leader": float(mine is not None and mine.kind in HOSTILE),
+            "hostile_other": float(theirs is not None and theirs.kind in HOSTILE),
+            "side_share": (side_strength(realm, play, side) + c.army) / (total + c.army),
+            "leader_is_player": float(realm.countries[leader].is_player),
+            "sympathy": play.sympathy.get((p, side), 0.0),
+            "sway": play.sway.get((p, side), 0.0),
+            "near": near,
+        }))
+    return options
+
+
+def decide_stance(realm: "Realm", play: Play, p: int) -> int | None:
+    """``p`` decides its stance now; returns the side joined or ``None`` (stays out)."""
+    c = realm.countries[p]
+    d = c.engine.decide("play_stance", realm.context(c), stance_options(realm, play, p))
+    realm.record(c, "play_stance", d)
+    if d.winner is None or d.winner.kind == "stay_out":
+        return None
+    return ATTACKER if d.winner.label.startswith("join attacker") else DEFENDER
+
+
+def stance_scores(realm: "Realm", play: Play, p: int) -> tuple[float, float, float]:
+    """``(neutrality, attacker side, defender side)`` scores of ``p`` without sway."""
+    c = realm.countries[p]
+    saved = {s: play.sway.pop((p, s), None) for s in (ATTACKER, DEFENDER)}
+    d = c.engine.decide("play_stance", realm.context(c), stance_options(realm, play, p), explore=False)
+    for s, v in saved.items():
+        if v is not None:
+            play.sway[(p, s)] = v
+    return float(d.base[0]), float(d.base[1]), float(d.base[2])
+
+
+def join(realm: "Realm", play: Play, p: int, side: int, how: str) -> None:
+    """``p`` joins ``side``; neutrals' sympathy for the other side rises with the backer's strength."""
+    play.sides[side].append(p)
+    if p in play.neutral:
+        play.neutral.remove(p)
+    c = realm.countries[p]
+    c.play = play.id
+    realm.shift_relations(p, play.leader(side), 10.0)
+    realm.shift_relations(p, play.leader(1 - side), -15.0)
+    share = c.army / (side_strength(realm, play, ATTACKER) + side_strength(realm, play, DEFENDER))
+    for q in play.neutral:
+        play.sympathy[(q, 1 - side)] = play.sympathy.get((q, 1 - side), 0.0) + 20.0 * share
+    leader = realm.countries[play.leader(side)].name
+    realm.chronicle.add(realm.week, "play", f"{c.name} joins {leader}'s side in play #{play.id} ({how})", p)
+
+
+def participants(realm: "Realm", play: Play) -> list[int]:
+    """Countries relevant to either leader that are free to take part."""
+    from gaikit.plugins.games.realm.diplomacy import relevant
+
+    out = set(relevant(realm, play.attacker)) | set(relevant(realm, play.defender))
+    return sorted(
+        i for i in out
+        if i not in (play.attacker, play.defender) and not realm.countries[i].eliminated
+        and realm.countries[i].play is None and not realm.countries[i].at_war
+    )
+
+
+def open_play(realm: "Realm", attacker: Country, defender: Country, goal: str, state: int, infamy: float) -> Play:
+    """Start a play: sympathy is drawn for every participant, who then choose a stance."""
+    play = Play(realm.next_id(), attacker.index, defender.index, goal, state, infamy, realm.week)
+    play.sides[ATTACKER].append(attacker.index)
+    play.sides[DEFENDER].append(defender.index)
+    attacker.play = defender.play = play.id
+    attacker.infamy += infamy
+    realm.plays.append(play)
+    realm.shift_relations(attacker.index, defender.index, -30.0)
+    what = f"state {realm.state_name(state)}" if goal == "conquer_state" else "tribute"
+    realm.chronicle.add(realm.week, "play", f"{attacker.name} starts play #{play.id} against {defender.name} for {what} (infamy +{infamy:.0f})", attacker.index)
+    for p in participants(realm, play):
+        c = realm.countries[p]
+        values = realm.context(c).values
+        spread = values["sympathy_spread"]
+        noise = c.engine.rng.uniform(-spread, spread, 2)
+        play.sympathy[(p, ATTACKER)] = float(noise[0] - 0.5 * infamy)
+        play.sympathy[(p, DEFENDER)] = float(noise[1] + values["defender_sympathy"])
+        play.neutral.append(p)
+    for p in list(play.neutral):
+        side = decide_stance(realm, play, p)
+        if side is not None:
+            join(realm, play, p, side, "of its own accord")
+    return play
+
+
+def offer_sways(realm: "Realm", play: Play, side: int) -> None:
+    """The leader of ``side`` sways the cheapest neutrals it can afford."""
+    leader = realm.countries[play.leader(side)]
+    values = realm.context(leader).values
+    lack = max(0.0, -confidence(realm, play, side))
+    budget = values["sway_budget"] * (1.0 + lack / 50.0)
+    costs = []
+    for p in play.neutral:
+        neutral, attacker_score, defender_score = stance_scores(realm, play, p)
+        own, other = (attacker_score, defender_score) if side == ATTACKER else (defender_score, attacker_score)
+        costs.append((needed_sway(own, other, neutral), p))
+    for cost, p in sorted(costs):
+        if cost > budget or p not in play.neutral:
+            continue
+        play.sway[(p, side)] = float(cost)
+        if decide_stance(realm, play, p) == side:
+            budget -= cost
+            leader.treasury -= cost * values["sway_gold"]
+            realm.shift_relations(p, leader.index, 10.0)
+            join(realm, play, p, side, f"swayed by {leader.name} with {cost}")
+
+
+def boldness(realm: "Realm", play: Play, side: int) -> float:
+    """A semi-random boldness draw for a leader (plus ``annexation_boldness`` when facing annexation)."""
+    leader = realm.countries[play.leader(side)]
+    values = realm.context(leader).values
+    base = max(values["boldness"], 0.0)
+    draw = base * float(multipliers((1,), max(values["boldness_spread"], 0.0), leader.engine.rng)[0])
+    if side == DEFENDER and play.goal == "conquer_state" and int((realm.map.owner == leader.index).sum()) <= 1:
+        draw += values["annexation_boldness"]
+    return draw
+
+
+def resolve(realm: "Realm", play: Play) -> str:
+    """End of the play: the attacker, then the defender, may back down; else war. Returns the outcome."""
+    for side in (ATTACKER, DEFENDER):
+        leader = realm.countries[play.leader(side)]
+        conf, bold = confidence(realm, play, side), boldness(realm, play, side)
+        threshold = realm.context(leader).values["backdown_threshold"]
+        realm.record(leader, "backdown", _backdown_record(play, side, conf, bold, threshold))
+        if backs_down(conf, bold, threshold):
+            return "attacker_backs_down" if side == ATTACKER else "defender_backs_down"
+    return "war"
+
+
+def _backdown_record(play: Play, side: int, conf: float, bold: float, threshold: float) -> dict[str, Any]:
+    return {
+        "decision": "backdown", "play": play.id, "side": SIDE_NAMES[side], "confidence": round(conf, 3),
+        "boldness": round(bold, 3), "threshold": threshold, "backs_down": backs_down(conf, bold, threshold),
+    }
+
+
+def close(realm: "Realm", play: Play) -> None:
+    """Remove a play and free its members."""
+    for side in play.sides:
+        for i in side:
+            realm.countries[i].play = None
+    if play in realm.plays:
+        realm.plays.remove(play)
+
+
+def sample_boldness(base: float, spread: float, rng: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` boldness draws (for tests and docs): ``base x M`` with ``M`` in ``[1/(1+R), 1+R]``."""
+    return base * multipliers((n,), spread, rng)
