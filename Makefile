@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip
 CONSTRAINTS := constraints/cpu.txt
 
-.PHONY: setup run test bench clean
+.PHONY: setup run test test-example bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,13 @@ setup: $(VENV)/.installed  ## create .venv and install gaikit with its test tool
 run: setup  ## the main job: DDQN on Atari Asterix from pixels + RAM of one emulator
 	$(BIN)/gaikit run asterix --encoder mixed --learner ddqn $(ARGS)
 
-test: setup  ## the whole test suite
+test: setup  ## the whole test suite, then the example plugin's own tests and contract suite
 	$(BIN)/python -m pytest $(ARGS)
+	$(MAKE) test-example
+
+test-example: setup  ## install examples/gaikit-plugin-example, run its tests and the contract suite on it
+	$(PIP) install --quiet --no-deps -e examples/gaikit-plugin-example
+	cd examples/gaikit-plugin-example && ../../$(BIN)/python -m pytest -q -p no:cacheprovider --gaikit-contract=gaikit-plugin-example
 
 bench: $(VENV)/.bench-installed  ## benchmarks (installs the optional peers, e.g. Stable-Baselines3)
 	$(BIN)/python benchmarks/run_all.py

@@ -207,11 +207,14 @@ def main() -> None:
     parser.add_argument("--collect-steps", type=int, default=10_000, help="env steps per collection measurement")
     parser.add_argument("--rounds", type=int, default=2, help="interleaved repetitions; the best of each is kept")
     parser.add_argument("--skip", choices=["training", "collection"], help="leave one half out")
+    parser.add_argument("--encoders", nargs="+", choices=["ram", "image"], default=["ram", "image"],
+                        help="training-loop measurements to run")
     args = parser.parse_args()
     torch.set_num_threads(1)
     print(f"torch {torch.__version__}, 1 thread; Asterix; best of {args.rounds} interleaved rounds")
     if args.skip != "training":
-        for encoder, steps in (("ram", args.ram_steps), ("image", args.image_steps)):
+        for encoder in args.encoders:
+            steps = args.ram_steps if encoder == "ram" else args.image_steps
             built = build_run(gaikit_config(encoder, "uniform", steps, args.learning_starts), get_registry(),
                               AGENT_BUILDERS, num_envs=1)
             built.envs.close()

@@ -12,7 +12,8 @@ import pytest
 
 from gaikit.core.registry import get_registry
 from gaikit.testing import MemoryContract, registered_maker
-from gaikit.testing.registered import contract_classes, matching_plugins
+from gaikit.testing.makers import matching_plugins
+from gaikit.testing.registered import contract_classes
 
 BUILTIN = ("builtin-*",)
 

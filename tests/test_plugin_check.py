@@ -58,15 +58,17 @@ def test_check_reports_broken_components_and_keeps_going(registered, capsys: pyt
     registered(BadFactoryPlugin(), "bad-factories")
     assert main(["plugins", "--check"]) == 1
     out = capsys.readouterr().out
-    lines = {line.split()[2]: line for line in out.splitlines() if line.startswith(("  ok", "  FAILED"))}
-    assert lines["lying"].startswith("  FAILED")
-    assert "[ENC-2 features_dim matches forward output width] encoder says features_dim=64" in lines["lying"]
-    assert "[SEL-2 actions are valid" in lines["out-of-range"]
-    assert "[ENC-0 the factory builds an encoder" in lines["divides-by-zero"]
-    assert "ZeroDivisionError" in lines["divides-by-zero"]
-    assert lines["returns-a-string"].startswith("  FAILED")
-    assert "AttributeError" in lines["returns-a-string"]
-    for builtin in ("vector", "uniform", "ddqn", "greedy", "epsilon-greedy"):
+    rows = [line for line in out.splitlines() if line.startswith(("  ok", "  FAILED"))]
+    lines = {" ".join(line.split()[1:3]): line for line in rows}
+    assert len(lines) == len(rows) == len(get_registry().all())
+    assert lines["encoder lying"].startswith("  FAILED")
+    assert "[ENC-2 features_dim matches forward output width] encoder says features_dim=64" in lines["encoder lying"]
+    assert "[SEL-2 actions are valid" in lines["selector out-of-range"]
+    assert "[ENC-0 the factory builds an encoder" in lines["encoder divides-by-zero"]
+    assert "ZeroDivisionError" in lines["encoder divides-by-zero"]
+    assert lines["selector returns-a-string"].startswith("  FAILED")
+    assert "AttributeError" in lines["selector returns-a-string"]
+    for builtin in ("encoder vector", "memory uniform", "learner ddqn", "selector greedy", "selector epsilon-greedy"):
         assert lines[builtin].startswith("  ok"), lines[builtin]
     failed = sum(line.startswith("  FAILED") for line in lines.values())
     assert f"{len(lines) - failed} ok, {failed} failed" in out

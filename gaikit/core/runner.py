@@ -140,6 +140,7 @@ class Runner:
                     path = self._checkpoint()
             except KeyboardInterrupt:
                 self.metrics.close()
+                self.close_envs()
                 self.progress.print(f"aborted at step {self.step:,} without saving; the last checkpoint stays "
                                     f"in {self.run_dir / 'checkpoints'}; resume with: gaikit run --resume {self.run_dir}")
                 raise
@@ -214,6 +215,7 @@ class Runner:
             self._eval_envs = self.game.make_vector_env(1, seed=self.eval_seed)
         result = evaluate(self.agent, self._eval_envs, self.train.eval_episodes, self.eval_seed, self.step,
                           should_stop=lambda: self.stop.requested)
+        self.agent.explain_records()  # explain.jsonl logs training play only; drop evaluation decisions
         if result is None:
             return None
         summary = result.summary()

@@ -15,11 +15,12 @@ options, exactly what a run without overrides uses.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from fnmatch import fnmatchcase
+from typing import Any, Callable, Sequence
 
 from pydantic import BaseModel, ValidationError
 
-from gaikit.core.registry import ComponentSpec, get_registry
+from gaikit.core.registry import ComponentSpec, Registry, get_registry
 from gaikit.testing.spaces import candidates, declared_spaces, describe
 
 #: Seed the probe builds with (any fixed value: probing only asks "does it build").
@@ -108,6 +109,11 @@ def maker(spec: ComponentSpec) -> Callable[..., Any]:
 def registered_maker(kind: str, name: str) -> Callable[..., Any]:
     """The maker of the component ``name`` of ``kind`` in the live registry."""
     return maker(get_registry().get(kind, name))
+
+
+def matching_plugins(registry: Registry, patterns: Sequence[str]) -> list[str]:
+    """Names of loaded or failed plugins matching any of ``patterns`` (shell wildcards)."""
+    return sorted(name for name in registry.plugins if any(fnmatchcase(name, p) for p in patterns))
 
 
 def build_once(spec: ComponentSpec, space: Any) -> Any:

@@ -43,7 +43,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if not patterns:
         return
     from gaikit.core.registry import get_registry
-    from gaikit.testing.registered import matching_plugins
+    from gaikit.testing.makers import matching_plugins
 
     registry = get_registry()
     for pattern in patterns:

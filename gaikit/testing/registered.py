@@ -26,7 +26,7 @@ from gaikit.testing.clauses import BUILD_CLAUSE, check, guarded, violation
 from gaikit.testing.encoder import EncoderContract
 from gaikit.testing.game import GameContract
 from gaikit.testing.learner import LearnerContract
-from gaikit.testing.makers import maker, probe
+from gaikit.testing.makers import maker, matching_plugins, probe
 from gaikit.testing.memory import MemoryContract
 from gaikit.testing.selector import SelectorContract
 from gaikit.testing.spaces import declared_spaces, describe
@@ -40,11 +40,6 @@ class Case:
     spec: ComponentSpec
     space: Any = None
     declared: bool = False
-
-
-def matching_plugins(registry: Registry, patterns: Sequence[str]) -> list[str]:
-    """Names of loaded or failed plugins matching any of ``patterns`` (shell wildcards)."""
-    return sorted(name for name in registry.plugins if any(fnmatchcase(name, p) for p in patterns))
 
 
 def cases(registry: Registry, kind: str, patterns: Sequence[str]) -> list[Any]:

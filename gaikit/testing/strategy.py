@@ -13,14 +13,19 @@ from typing import Any, Iterable
 
 import pytest
 
-from gaikit.testing.clauses import check, guarded
+from gaikit.testing.clauses import check, violation
 
 
 def load(path: Path, game_features: Iterable[str], clause: str) -> Any:
     """``gaikit.strategies.loader.load_strategies``; an error violates ``clause``."""
     from gaikit.strategies.loader import load_strategies
 
-    return guarded(clause, f"loading {path}", load_strategies, path, game_features=tuple(game_features))
+    features = tuple(game_features)
+    try:
+        return load_strategies(path, game_features=features)
+    except Exception as exc:  # the loader's one-line error names file, line and field
+        hint = "" if features else " (no game features were given: is a game of that name registered?)"
+        violation(clause, f"loading {path} raised {type(exc).__name__}: {exc}{hint}")
 
 
 class StrategyFileContract:

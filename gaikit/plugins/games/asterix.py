@@ -21,7 +21,7 @@ unclipped scores; see :mod:`gaikit.plugins.games.atari_episodes`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import gymnasium as gym
 from pydantic import BaseModel, ConfigDict, Field
@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from gaikit.core.components import Game, StateDict
 from gaikit.core.errors import ConfigError
 from gaikit.core.hookspecs import Register
+from gaikit.plugins.games.asterix_features import ASTERIX_FEATURE_NAMES, asterix_features, ram_from
 from gaikit.plugins.games.atari_envs import (
     FORM_KEYS,
     AtariSpec,
@@ -162,6 +163,15 @@ class AsterixGame(AtariGame):
     name = "asterix"
     env_id = "ALE/Asterix-v5"
     rom = "asterix"
+
+    def features(self, env: gym.Env, obs: Any) -> dict[str, float]:
+        """Strategy-agent features from the RAM (:mod:`gaikit.plugins.games.asterix_features`)."""
+        ram, previous = ram_from(env, obs)
+        return asterix_features(ram, previous)
+
+    def feature_names(self) -> list[str]:
+        """Every name :meth:`features` returns."""
+        return list(ASTERIX_FEATURE_NAMES)
 
 
 def _build_asterix(config: AtariConfig) -> AsterixGame:

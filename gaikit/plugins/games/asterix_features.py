@@ -34,8 +34,11 @@ is :mod:`gaikit.plugins.games.asterix_ram` and ``docs/asterix_ram.md``.
 
 from __future__ import annotations
 
+from typing import Any, Mapping
+
 import numpy as np
 
+from gaikit.core.errors import ConfigError
 from gaikit.plugins.games.asterix_lookahead import ACTION_DX, ACTION_DY, ACTIONS, LEFT_STOP, RIGHT_STOP, lookahead
 from gaikit.plugins.games.asterix_ram import (
     DIRECTION,
@@ -133,3 +136,23 @@ def asterix_features(ram: np.ndarray, previous_ram: np.ndarray | None = None, ho
         out[f"{a}_lane_change"] = float(lane_change[k])
         out[f"{a}_edge"] = float(edge[k])
     return out
+
+
+def ram_from(env: Any, obs: Any) -> tuple[np.ndarray, np.ndarray | None]:
+    """The current RAM and, when the observation stacks RAM, the previous step's.
+
+    ``obs`` is one env's observation: a ``(stack, 128)`` RAM stack, a single
+    ``(128,)`` RAM, or a ``{"pixels", "ram"}`` mapping. Pixels alone need
+    ``env`` (an ALE env, wrapped or not) to read the RAM from.
+    """
+    ram = obs.get("ram") if isinstance(obs, Mapping) else obs
+    if isinstance(ram, np.ndarray) and ram.shape[-1:] == (128,):
+        if ram.ndim == 1:
+            return ram, None
+        return ram[-1], (ram[-2] if ram.shape[0] > 1 else None)
+    ale = getattr(getattr(env, "unwrapped", None), "ale", None)
+    if ale is not None:
+        return np.asarray(ale.getRAM()), None
+    raise ConfigError(
+        "asterix: strategy agents read the console RAM; run with --set game.observation=ram (or mixed)"
+    )

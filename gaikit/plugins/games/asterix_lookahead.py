@@ -222,26 +222,24 @@ def lookahead(
     # input may be replayed on the first frame, so the lane change is its.
     alive = np.zeros((3, len(DIRECTION), len(grid)), dtype=np.int64)
     value = np.zeros((3, len(DIRECTION), len(grid)))
+    pdy = np.arange(-1, 2)[:, None, None, None]  # (3, 1, 1, 1)
+    differs = ACTION_DY[None, :, None, None] != pdy  # (3, 9, 1, 1)
+    slip = _ACTION_OF[:, ACTION_DX + 1]  # (3, 9): the move a replayed previous input makes
     for s in range(horizon - 1, 0, -1):
         nl = end_lane[s][:, :, None]
-        base_alive, base_value = alive[next_dy, nl, ng], value[next_dy, nl, ng]  # (9, 8, G)
-        new_alive, new_value = [], []
-        for pdy in (-1, 0, 1) if guarded[s] else (0,):
-            c, nxt_alive, nxt_value, gain = coll[s], base_alive, base_value, got[s]
-            if guarded[s]:
-                slip = _ACTION_OF[pdy + 1, ACTION_DX + 1]  # the move the replayed input makes
-                differs = (ACTION_DY != pdy)[:, None, None]
-                slip_alive = alive[next_dy, end_lane[s][slip][:, :, None], ng]
-                c = c | (differs & coll[s][slip])
-                nxt_alive = np.where(differs, np.minimum(nxt_alive, slip_alive), nxt_alive)
-                gain = gain & ~(differs & ~got[s][slip])
-            after = np.where(c, 0, 1 + nxt_alive)
-            sure = ~c & (nxt_alive >= horizon - s - 1)
-            val = np.where(sure, np.where(gain, 1.0, gamma * nxt_value), 0.0)
-            new_alive.append(after.max(axis=0))
-            new_value.append(val.max(axis=0))
-        alive = np.stack(new_alive) if len(new_alive) == 3 else np.broadcast_to(new_alive[0], alive.shape)
-        value = np.stack(new_value) if len(new_value) == 3 else np.broadcast_to(new_value[0], value.shape)
+        nxt_alive, nxt_value = alive[next_dy, nl, ng], value[next_dy, nl, ng]  # (9, 8, G)
+        c, gain = coll[s], got[s]
+        if guarded[s]:
+            slip_alive = alive[next_dy[None], end_lane[s][slip][..., None], ng[None]]  # (3, 9, 8, G)
+            c = c[None] | (differs & coll[s][slip])
+            nxt_alive = np.where(differs, np.minimum(nxt_alive[None], slip_alive), nxt_alive[None])
+            gain = gain[None] & ~(differs & ~got[s][slip])
+            nxt_value = nxt_value[None]
+        after = np.where(c, 0, 1 + nxt_alive)
+        sure = ~c & (nxt_alive >= horizon - s - 1)
+        val = np.where(sure, np.where(gain, 1.0, gamma * nxt_value), 0.0)
+        alive = np.broadcast_to(after.max(axis=-3), alive.shape)
+        value = np.broadcast_to(val.max(axis=-3), value.shape)
 
     n = len(ACTIONS)
     collides, risk = np.zeros(n), np.zeros(n)

@@ -28,13 +28,12 @@ from typing import Callable, Literal
 import gymnasium as gym
 import numpy as np
 import torch
-import torch.nn.functional as F
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt
 
 from gaikit.core.components import Batch, Encoder, Learner, Observation, Preferences, StateDict, UpdateResult
 from gaikit.core.errors import ConfigError
-from gaikit.core.tensors import as_tensor_obs
 from gaikit.core.hookspecs import Register
+from gaikit.core.tensors import as_tensor_obs
 from gaikit.plugins.learners.sac_networks import Actor, BoxScaling, TwinCritic
 
 
@@ -48,8 +47,8 @@ class SACConfig(BaseModel):
     actor_lr: float = Field(3e-4, gt=0.0, description="Adam learning rate of the policy.")
     critic_lr: float = Field(3e-4, gt=0.0, description="Adam learning rate of the twin critic.")
     alpha_lr: float = Field(3e-4, gt=0.0, description="Adam learning rate of log(alpha) when alpha is auto.")
-    hidden: list[int] = Field([256, 256], description="Hidden widths of the actor and of each Q head (after the encoder).")
-    alpha: float | Literal["auto"] = Field("auto", description="Entropy temperature: 'auto' tunes it, a number fixes it.")
+    hidden: list[PositiveInt] = Field([256, 256], description="Hidden widths of the actor and of each Q head (after the encoder).")
+    alpha: PositiveFloat | Literal["auto"] = Field("auto", description="Entropy temperature: 'auto' tunes it, a number fixes it.")
     alpha_init: float = Field(1.0, gt=0.0, description="Starting temperature when alpha is 'auto'.")
     target_entropy: float | None = Field(None, description="Entropy target for auto alpha (default: -action_dim).")
     reward_scale: float = Field(1.0, gt=0.0, description="Rewards are multiplied by this in the critic target.")

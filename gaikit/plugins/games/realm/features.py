@@ -31,7 +31,7 @@ FEATURES: tuple[str, ...] = (
 OBS_SCALE: dict[str, float] = {"infamy": 10.0, "year": 10.0, "neighbours": 4.0, "lost_states": 4.0, "hostile_neighbours": 4.0}
 OBS_CLIP = 10.0
 MAX_SLOTS = 5
-GDP_PER_SLOT = 250.0
+GDP_PER_SLOT = 400.0
 
 
 def construction_slots(gdp: float) -> int:
@@ -48,49 +48,56 @@ def country_features(
     realm: "Realm", c: Country, sv: SpendingVariables | None = None, planned: float = 0.0
 ) -> dict[str, float]:
     """Every feature of country ``c``; ``planned`` is weekly spending decided but not yet paid."""
-    econ, m, i = realm.economy, realm.map, c.index
+    econ, i = realm.economy, c.index
     if sv is None:
         sv = forecast(econ, c, enabled=realm.forecast_enabled)
-    own = m.owner == i
-    alive = [k for k in realm.countries if not k.eliminated]
+    income = max(float(econ.income[i]), 1e-6)
+    total_gdp, total_army = realm.totals()
+    land = realm.land(i)
+    feats = {
+        "gdp_share": float(econ.gdp[i]) / total_gdp,
+        "gdp_growth": econ.gdp_growth(i),
+        "army_share": c.army / total_army,
+        "debt_ratio": max(0.0, -c.treasury) / (income * 52),
+        "in_debt": float(c.treasury < 0),
+        "reserves": min(5.0, max(-5.0, c.treasury / (income * 52))),
+        "bankrupt": float(realm.week < c.bankrupt_until),
+        "at_war": float(c.at_war),
+        "in_play": float(c.play is not None),
+        "states_ratio": land["states"] / max(c.initial_states, 1),
+        "lost_states": land["lost_states"],
+        "neighbours": float(len(realm.neighbours(i))),
+        "minerals": land["minerals"],
+        "arable": land["arable"],
+        "taxation": float(c.taxation),
+        "conscription": float(c.conscription),
+        "is_player": float(c.is_player),
+        "infamy": c.infamy,
+        "year": realm.week / 52.0,
+    }
+    feats.update(spending_features(realm, c, sv, planned))
+    return feats
+
+
+def spending_features(realm: "Realm", c: Country, sv: SpendingVariables, planned: float = 0.0) -> dict[str, float]:
+    """The features that depend on the spending variables (recomputed after each spending change)."""
+    econ, i = realm.economy, c.index
     neighbours = realm.neighbours(i)
     strength = max(c.army, sv.army_capacity, 0.1)
     n_str = [strength_of(realm, j) for j in neighbours]
     hostile = [j for j in neighbours if (c.desires.get(j) and c.desires[j].kind in HOSTILE) or realm.relations[i, j] < -25]
     income = max(float(econ.income[i]), 1e-6)
-    total_gdp = max(float(sum(econ.gdp[k.index] for k in alive)), 1e-9)
-    total_army = max(sum(k.army for k in alive), 1e-9)
-    states = int(own.sum())
     return {
-        "gdp_share": float(econ.gdp[i]) / total_gdp,
-        "gdp_growth": econ.gdp_growth(i),
-        "army_share": c.army / total_army,
-        "army_ratio": strength / max(n_str) if n_str else 2.0,
+        "army_ratio": strength * len(n_str) / sum(n_str) if n_str else 2.0,
         "weakest_ratio": strength / min(n_str) if n_str else 0.0,
         "threat": max((strength_of(realm, j) for j in hostile), default=0.0) / strength,
-        "debt_ratio": max(0.0, -c.treasury) / (income * 52),
-        "in_debt": float(c.treasury < 0),
-        "surplus": float(np.clip((econ.balance[i] - planned) / income, -5, 5)),
-        "reserves": float(np.clip(c.treasury / (income * 52), -5, 5)),
-        "bankrupt": float(realm.week < c.bankrupt_until),
-        "at_war": float(c.at_war),
-        "in_play": float(c.play is not None),
-        "states_ratio": states / max(c.initial_states, 1),
-        "lost_states": float(((m.core == i) & ~own).sum()),
-        "neighbours": float(len(neighbours)),
         "hostile_neighbours": float(len(hostile)),
-        "minerals": float(m.minerals[own].mean()) if states else 0.0,
-        "arable": float(m.arable[own].mean()) if states else 0.0,
-        "bureaucracy": float(np.clip(sv.bureaucracy, -5, 5)),
-        "taxation": float(c.taxation),
-        "conscription": float(c.conscription),
-        "is_player": float(c.is_player),
-        "infamy": c.infamy,
+        "surplus": min(5.0, max(-5.0, (float(econ.balance[i]) - planned) / income)),
+        "bureaucracy": min(5.0, max(-5.0, sv.bureaucracy)),
         "shortage_grain": float(sv.shortage[GRAIN]),
         "shortage_iron": float(sv.shortage[IRON]),
         "shortage_tools": float(sv.shortage[TOOLS]),
         "queue_free": float(construction_slots(float(econ.gdp[i])) - sv.queued),
-        "year": realm.week / 52.0,
     }
 
 

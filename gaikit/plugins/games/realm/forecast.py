@@ -13,7 +13,7 @@ current market (what the AI would see without spending variables).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -45,10 +45,14 @@ class SpendingVariables:
     army_capacity: float
     bureaucracy: float
     queued: int
+    _margins: np.ndarray | None = field(default=None, repr=False)
 
     def profit(self, economy: Economy, state: int, kind: int) -> float:
         """Forecast weekly profit of one more level of industry ``kind`` in ``state``, as a share of wages."""
-        return economy.state_profit(state, kind, self.price) / WAGE
+        if self._margins is None:
+            out = economy.yields[:, :3] * np.array([OUTPUT[k, PRODUCES[k]] * self.price[PRODUCES[k]] for k in range(3)])
+            self._margins = (out - np.array([INPUT[k] @ self.price for k in range(3)]) - WAGE) / WAGE
+        return float(self._margins[state, kind])
 
 
 def forecast(economy: Economy, country: Country, *, enabled: bool = True, extra: list[Project] | None = None) -> SpendingVariables:

@@ -5,7 +5,7 @@ farm, mine, workshop, barracks or administration in a state, subsidise a
 loss-making industry, or the reverse) is an option of the ``spending``
 decision, with a tier for increasing and one for decreasing and a
 semi-random score that breaks ties within a tier. The budget decides which
-tiers may be chosen (the Victoria 3 rules, thresholds are strategy values):
+tiers may be chosen (the Victoria 3 rules; thresholds are strategy values):
 
 * increasing (surplus = weekly balance incl. construction / income):
   must-have always, even into debt; should-have above ``surplus_small``;
@@ -16,7 +16,9 @@ tiers may be chosen (the Victoria 3 rules, thresholds are strategy values):
   should-have only in a deficit while in debt, and only when nothing lower
   is left (the decrease ranks cut the lowest tiers first); must-have never.
 
-Each change updates the spending variables before the next one is chosen.
+Downsizing an industry saves the budget nothing (industries are private),
+so it happens only when the industry is a must-not-have. Each change
+updates the spending variables before the next one is chosen.
 """
 
 from __future__ import annotations
@@ -26,25 +28,19 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from gaikit.plugins.games.realm.economy import (
-    BUILD_COST,
-    BUILD_WEEKS,
-    IRON,
-    PRODUCES,
-    UPKEEP,
-    WAGE,
-    WORKERS_PER_LEVEL,
-    WORKFORCE_SHARE,
+    ARMY_UPKEEP, BUILD_COST, BUILD_WEEKS, IRON, PRODUCES, UPKEEP, WAGE, WORKERS_PER_LEVEL, WORKFORCE_SHARE,
 )
-from gaikit.plugins.games.realm.features import country_features
+from gaikit.plugins.games.realm.features import construction_slots, spending_features
 from gaikit.plugins.games.realm.forecast import SpendingVariables, forecast
 from gaikit.plugins.games.realm.world import ADMIN, BARRACKS, BUILDINGS, INDUSTRY, WORKSHOP, Country, Project
-from gaikit.strategies.engine import Option
+from gaikit.strategies.engine import Context, Decision, Option
 
 if TYPE_CHECKING:
     from gaikit.plugins.games.realm.simulation import Realm
 
 SUBSIDY = "subsidy"
-#: Weekly upkeep saved by cutting one level of a government building.
+#: A review that changed nothing makes the country wait this long before the next (except sweeps and wars).
+IDLE_WEEKS = 12
 GOVERNMENT = (BARRACKS, ADMIN)
 
 
@@ -72,7 +68,8 @@ def allowed_decrease(surplus: float, reserves: float, in_debt: bool, values: dic
     return tiers
 
 
-def _features(kind: int, sv: SpendingVariables, realm: "Realm", state: int, border: bool, losses: float = 0.0) -> dict[str, float]:
+def option_features(realm: "Realm", sv: SpendingVariables, kind: int, state: int, border: bool, losses: float = 0.0) -> dict[str, float]:
+    """The ``spending`` option features of building ``kind`` in ``state``."""
     econ = realm.economy
     good = PRODUCES.get(kind)
     return {
@@ -86,135 +83,164 @@ def _features(kind: int, sv: SpendingVariables, realm: "Realm", state: int, bord
     }
 
 
-def _free_workers(realm: "Realm", c: Country, state: int) -> float:
+def free_workers(realm: "Realm", c: Country) -> np.ndarray:
+    """Workers (millions) still free in every state, counting queued industry."""
     m = realm.map
-    queued = sum(1 for p in c.queue if p.state == state and p.kind in INDUSTRY)
-    used = (m.levels[state, list(INDUSTRY)].sum() + queued) * WORKERS_PER_LEVEL
-    return WORKFORCE_SHARE * m.pop[state] - used
+    used = m.levels[:, :3].sum(axis=1).astype(np.float64)
+    for p in c.queue:
+        if p.kind in INDUSTRY:
+            used[p.state] += 1
+    return WORKFORCE_SHARE * m.pop - used * WORKERS_PER_LEVEL
+
+
+def _losses(realm: "Realm", states: list[int], kind: int) -> float:
+    m, econ = realm.map, realm.economy
+    return float(sum(-econ.profit[s, kind] * m.levels[s, kind] for s in states if m.levels[s, kind] > 0 and econ.profit[s, kind] < 0))
+
+
+def _option(realm: "Realm", sv: SpendingVariables, kind: int, s: int, border: list[int]) -> Option:
+    return Option(BUILDINGS[kind], f"{BUILDINGS[kind]}@{realm.state_name(s)}", option_features(realm, sv, kind, s, s in border))
 
 
 def increase_options(realm: "Realm", c: Country, sv: SpendingVariables) -> list[Option]:
-    """What ``c`` could start: the two best states per industry, barracks, administration, subsidies."""
+    """What ``c`` could start: each industry in its best state, barracks in two states, administration, subsidies."""
     m, econ = realm.map, realm.economy
     states = [int(s) for s in np.flatnonzero(m.owner == c.index)]
     if not states:
         return []
     border = realm.border_states(c.index)
+    free = free_workers(realm, c)
+    room = [s for s in states if free[s] >= WORKERS_PER_LEVEL]
     options = []
     for kind in INDUSTRY:
-        room = [s for s in states if _free_workers(realm, c, s) >= WORKERS_PER_LEVEL]
-        room.sort(key=lambda s: (-econ.yields[s, kind] * (m.pop[s] if kind == WORKSHOP else 1.0), s))
-        for s in room[:2]:
-            options.append(Option(BUILDINGS[kind], f"{BUILDINGS[kind]}@{realm.state_name(s)}", _features(kind, sv, realm, s, s in border)))
+        best = sorted(room, key=lambda s: (-econ.yields[s, kind] * (m.pop[s] if kind == WORKSHOP else 1.0), s))
+        options.extend(_option(realm, sv, kind, s, border) for s in best[:1])
     for s in sorted(states, key=lambda s: (s not in border, -m.pop[s], s))[:2]:
-        options.append(Option("barracks", f"barracks@{realm.state_name(s)}", _features(BARRACKS, sv, realm, s, s in border)))
+        options.append(_option(realm, sv, BARRACKS, s, border))
     seat = c.capital if m.owner[c.capital] == c.index else states[0]
-    options.append(Option("admin", f"admin@{realm.state_name(seat)}", _features(ADMIN, sv, realm, seat, seat in border)))
+    options.append(_option(realm, sv, ADMIN, seat, border))
     for kind in INDUSTRY:
-        losing = [s for s in states if m.levels[s, kind] > 0 and econ.profit[s, kind] < 0]
-        if losing and kind not in c.subsidised:
-            loss = float(sum(-econ.profit[s, kind] * m.levels[s, kind] for s in losing))
-            options.append(Option(SUBSIDY, f"subsidy {BUILDINGS[kind]}", _features(kind, sv, realm, losing[0], False, loss)))
+        loss = _losses(realm, states, kind)
+        if loss > 0 and kind not in c.subsidised:
+            options.append(Option(SUBSIDY, f"subsidy {BUILDINGS[kind]}", option_features(realm, sv, kind, states[0], False, loss)))
     return options
 
 
-def decrease_options(realm: "Realm", c: Country, sv: SpendingVariables, budget_only: bool) -> list[Option]:
-    """What ``c`` could cut; ``budget_only`` keeps only cuts that save money (government, subsidies)."""
+def decrease_options(realm: "Realm", c: Country, sv: SpendingVariables) -> list[Option]:
+    """What ``c`` could cut: a barracks and an administration level, subsidies, its worst industries."""
     m, econ = realm.map, realm.economy
     states = [int(s) for s in np.flatnonzero(m.owner == c.index)]
     border = realm.border_states(c.index)
     options = []
     for kind in GOVERNMENT:
-        have = [s for s in states if m.levels[s, kind] > 0]
-        have.sort(key=lambda s: (s in border, -m.levels[s, kind], s))
-        for s in have[:1]:
-            options.append(Option(BUILDINGS[kind], f"{BUILDINGS[kind]}@{realm.state_name(s)}", _features(kind, sv, realm, s, s in border)))
+        have = sorted((s for s in states if m.levels[s, kind] > 0), key=lambda s: (s in border, -m.levels[s, kind], s))
+        options.extend(_option(realm, sv, kind, s, border) for s in have[:1])
     for kind in sorted(c.subsidised):
-        losing = [s for s in states if m.levels[s, kind] > 0 and econ.profit[s, kind] < 0]
-        loss = float(sum(-econ.profit[s, kind] * m.levels[s, kind] for s in losing))
-        options.append(Option(SUBSIDY, f"subsidy {BUILDINGS[kind]}", _features(kind, sv, realm, states[0] if states else 0, False, loss)))
-    if not budget_only:
-        for kind in INDUSTRY:
-            have = [s for s in states if m.levels[s, kind] > 0]
-            have.sort(key=lambda s: (econ.profit[s, kind], s))
-            for s in have[:1]:
-                feats = _features(kind, sv, realm, s, s in border)
-                feats["profit"] = float(econ.profit[s, kind]) / WAGE
-                options.append(Option(BUILDINGS[kind], f"{BUILDINGS[kind]}@{realm.state_name(s)}", feats))
+        options.append(Option(SUBSIDY, f"subsidy {BUILDINGS[kind]}", option_features(realm, sv, kind, states[0], False, _losses(realm, states, kind))))
+    for kind in INDUSTRY:
+        have = sorted((s for s in states if m.levels[s, kind] > 0), key=lambda s: (econ.profit[s, kind], s))
+        for s in have[:1]:
+            option = _option(realm, sv, kind, s, border)
+            option.features["profit"] = float(econ.profit[s, kind]) / WAGE  # profit now, not of one more level
+            options.append(option)
     return options
 
 
 def _state_of(option: Option) -> str:
-    return option.label.split("@", 1)[1] if "@" in option.label else ""
+    return option.label.split("@", 1)[1]
 
 
 def apply_increase(realm: "Realm", c: Country, option: Option) -> float:
-    """Start the chosen change; returns the weekly cost it adds (construction, upkeep or subsidy)."""
+    """Start the chosen change; returns the weekly cost it adds (construction and upkeep, or the subsidy)."""
     if option.kind == SUBSIDY:
-        kind = BUILDINGS.index(option.label.split(" ", 1)[1])
-        c.subsidised.add(kind)
-        return float(option.features.get("losses", 0.0))
+        c.subsidised.add(BUILDINGS.index(option.label.split(" ", 1)[1]))
+        return float(option.features["losses"])
     kind = BUILDINGS.index(option.kind)
-    state = realm.state_index(_state_of(option))
     cost = float(BUILD_COST[kind]) / BUILD_WEEKS
-    c.queue.append(Project(kind, state, BUILD_WEEKS, cost))
+    c.queue.append(Project(kind, realm.state_index(_state_of(option)), BUILD_WEEKS, cost))
     return cost + float(UPKEEP[kind])
 
 
 def apply_decrease(realm: "Realm", c: Country, option: Option) -> float:
     """Carry out the chosen cut; returns the weekly spending it saves."""
     if option.kind == SUBSIDY:
-        kind = BUILDINGS.index(option.label.split(" ", 1)[1])
-        c.subsidised.discard(kind)
-        return float(option.features.get("losses", 0.0))
+        c.subsidised.discard(BUILDINGS.index(option.label.split(" ", 1)[1]))
+        return float(option.features["losses"])
     kind = BUILDINGS.index(option.kind)
-    state = realm.state_index(_state_of(option))
-    realm.map.levels[state, kind] -= 1
-    return float(UPKEEP[kind]) + (2.0 if kind == BARRACKS else 0.0)
+    realm.map.levels[realm.state_index(_state_of(option)), kind] -= 1
+    return float(UPKEEP[kind]) + (ARMY_UPKEEP if kind == BARRACKS else 0.0)
 
 
-def review_spending(realm: "Realm", c: Country) -> list[dict[str, Any]]:
-    """One monthly review: cuts first (as the budget demands), then purchases; returns the changes made."""
-    engine = c.engine
-    changes: list[dict[str, Any]] = []
-    planned = 0.0
-    saved = 0.0
-    sv = forecast(realm.economy, c, enabled=realm.forecast_enabled)
-    ctx = engine.context(country_features(realm, c, sv))
+def _decide_cut(realm: "Realm", c: Country, ctx: Context, options: list[Option], allowed: set[str]) -> Decision:
+    d = c.engine.decide("spending", ctx, options, direction="decrease", allowed_tiers=allowed)
+    if d.winner is not None and d.winner.kind in (b for b in BUILDINGS[:3]) and d.tiers[d.index][0] != "must-not-have":
+        # cutting an industry saves the budget nothing: only must-not-have industries go
+        mask = [o.kind not in BUILDINGS[:3] for o in options]
+        d = c.engine.decide("spending", ctx, options, direction="decrease", allowed_tiers=allowed, mask=mask)
+    realm.record(c, "spending", d)
+    return d
+
+
+def review_spending(realm: "Realm", c: Country, sweep: bool = True) -> list[dict[str, Any]]:
+    """One review: cuts (what the budget demands), then purchases; returns the changes made.
+
+    Cheap months are skipped: must-not-have cuts are swept only when
+    ``sweep`` is true (the simulation sweeps quarterly); when the budget
+    allows only must-haves, purchases are checked with the sweep or at war;
+    after a review that changed nothing the country waits ``IDLE_WEEKS``.
+    Values are this week's; the budget and spending-variable features are
+    recomputed after every change.
+    """
+    econ = realm.economy
+    income = max(float(econ.income[c.index]), 1e-6)
+    last = realm.last_values(c)
+    free = features_queue_free(realm, c)
+    tight = econ.balance[c.index] / income <= last["surplus_small"]
+    cuts = econ.recurring_balance(c.index) / income < last["surplus_small"]
+    if not sweep and ((not cuts and (free < 1 or (tight and not c.at_war))) or (realm.week < c.idle_until and not c.at_war)):
+        return []  # nothing the budget needs cut or allows to buy, or nothing found worth it lately
+    ctx = realm.context(c)
     values = ctx.values
     budget = max(int(values["spending_changes"]), 0)
-    income = max(float(realm.economy.income[c.index]), 1e-6)
-    for budget_only in (False, True):
+    sv = forecast(econ, c, enabled=realm.forecast_enabled)
+    feats = dict(ctx.features)
+    changes: list[dict[str, Any]] = []
+    net = 0.0  # weekly spending added by this review (negative: saved)
+    for direction in ("decrease", "increase"):
         for _ in range(budget):
-            recurring = (realm.economy.recurring_balance(c.index) + saved) / income
-            reserves = c.treasury / (income * 52)
-            allowed = allowed_decrease(recurring, reserves, c.treasury < 0, values) if budget_only else {"must-not-have"}
-            options = decrease_options(realm, c, sv, budget_only)
+            if direction == "decrease":
+                recurring = (econ.recurring_balance(c.index) - net) / income
+                allowed = allowed_decrease(recurring, c.treasury / (income * 52), c.treasury < 0, values)
+                if allowed == {"must-not-have"} and not sweep:
+                    break
+                options = decrease_options(realm, c, sv)
+            else:
+                allowed = allowed_increase(feats["surplus"], values)
+                if feats["queue_free"] < 1 or (allowed == {"must-have"} and not (sweep or c.at_war)):
+                    break
+                options = increase_options(realm, c, sv)
             if not options:
                 break
-            d = engine.decide("spending", ctx, options, direction="decrease", allowed_tiers=allowed)
-            realm.record(c, "spending", d)
+            now = Context(feats, values, {**feats, **values})
+            if direction == "decrease":
+                d = _decide_cut(realm, c, now, options, allowed)
+            else:
+                d = c.engine.decide("spending", now, options, direction="increase", allowed_tiers=allowed)
+                realm.record(c, "spending", d)
             if d.winner is None:
                 break
-            saved += apply_decrease(realm, c, d.winner)
-            changes.append({"direction": "decrease", "option": d.winner.label, "tier": d.tiers[d.index][0]})
-            sv = forecast(realm.economy, c, enabled=realm.forecast_enabled)
-            ctx = engine.context(country_features(realm, c, sv, planned - saved))
-    for _ in range(budget):
-        feats = country_features(realm, c, sv, planned - saved)
-        if feats["queue_free"] < 1:
-            break
-        ctx = engine.context(feats)
-        allowed = allowed_increase(feats["surplus"], ctx.values)
-        options = increase_options(realm, c, sv)
-        d = engine.decide("spending", ctx, options, direction="increase", allowed_tiers=allowed)
-        realm.record(c, "spending", d)
-        if d.winner is None:
-            break
-        planned += apply_increase(realm, c, d.winner)
-        changes.append({"direction": "increase", "option": d.winner.label, "tier": d.tiers[d.index][0]})
-        sv = forecast(realm.economy, c, enabled=realm.forecast_enabled)
+            net += apply_increase(realm, c, d.winner) if direction == "increase" else -apply_decrease(realm, c, d.winner)
+            changes.append({"direction": direction, "option": d.winner.label, "tier": d.tiers[d.index][0]})
+            sv = forecast(econ, c, enabled=realm.forecast_enabled)
+            feats.update(spending_features(realm, c, sv, net))
+    if not changes:
+        c.idle_until = realm.week + IDLE_WEEKS
     return changes
+
+
+def features_queue_free(realm: "Realm", c: Country) -> int:
+    """Free construction slots now."""
+    return construction_slots(float(realm.economy.gdp[c.index])) - len(c.queue)
 
 
 def advance_construction(realm: "Realm", c: Country) -> list[Project]:

@@ -75,6 +75,7 @@ class Country:
     infamy: float = 0.0
     bankrupt_until: int = -1
     bankruptcies: int = 0
+    idle_until: int = 0
     eliminated: bool = False
     is_player: bool = False
     initial_states: int = 0
