@@ -10,7 +10,7 @@ Three measurements, same env count, same process, one torch thread each:
 Prints steps/s for each and the ratios training/collection (what learning
 costs) and collection/raw env (the runner's own overhead).
 
-    .venv/bin/python benchmarks/bench_loop_cartpole.py [--steps 20000] [--envs 1] [--train-freq 1]
+    .venv/bin/python benchmarks/bench_loop_cartpole.py [--steps 20000] [--envs 1] [--train-freq N]
 """
 
 from __future__ import annotations
@@ -32,13 +32,14 @@ from gaikit.core.registry import get_registry
 from gaikit.core.runner import Runner
 
 
-def make_config(steps: int, envs: int, train_freq: int, learn: bool) -> RunConfig:
+def make_config(steps: int, envs: int, train_freq: int | None, learn: bool) -> RunConfig:
     """CartPole DDQN from the shipped defaults, with learning on or off."""
     overrides = [
-        f"train.train_freq={train_freq}", "train.eval_every=0", "train.checkpoint_every=0",
-        f"train.log_every={steps}", "train.threads=1",
+        "train.eval_every=0", "train.checkpoint_every=0", f"train.log_every={steps}", "train.threads=1",
         f"train.learning_starts={1000 if learn else steps + 1}",
     ]
+    if train_freq is not None:
+        overrides.append(f"train.train_freq={train_freq}")
     return resolve_cli_config(get_registry(), "CartPole-v1", config_file=None, choices={"learner": "ddqn"},
                               train_flags={"--steps": steps, "--envs": envs, "--seed": 0}, overrides=overrides)
 
@@ -76,14 +77,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=20_000, help="env steps per measurement")
     parser.add_argument("--envs", type=int, default=1, help="parallel envs")
-    parser.add_argument("--train-freq", type=int, default=1, help="env steps between gradient steps")
+    parser.add_argument("--train-freq", type=int, default=None,
+                        help="env steps between learning phases (default: the shipped CartPole defaults)")
     args = parser.parse_args()
     torch.set_num_threads(1)
+    config = make_config(args.steps, args.envs, args.train_freq, learn=True)
     raw = raw_env_speed(make_config(args.steps, args.envs, args.train_freq, learn=False))
     collect, _ = loop_speed(make_config(args.steps, args.envs, args.train_freq, learn=False))
-    train, updates = loop_speed(make_config(args.steps, args.envs, args.train_freq, learn=True))
-    print(f"CartPole-v1 DDQN, {args.envs} env(s), {args.steps:,} env steps, train_freq {args.train_freq}, "
-          f"batch 64, MLP 64x64, torch {torch.__version__}, 1 thread")
+    train, updates = loop_speed(config)
+    t = config.train
+    print(f"CartPole-v1 DDQN, {t.envs} env(s), {t.steps:,} env steps, learning from step {t.learning_starts:,}: "
+          f"{t.gradient_steps} gradient step(s) of batch {t.batch_size} every {t.train_freq} env steps, "
+          f"MLP {config.encoder.options['hidden']}, torch {torch.__version__}, 1 thread")
     print(f"raw env (random actions):       {raw:10,.0f} steps/s")
     print(f"collection (act+store, no learning): {collect:10,.0f} steps/s   ({collect / raw:.2f} x raw env)")
     print(f"training loop ({updates:,} updates):   {train:10,.0f} steps/s   ({train / collect:.3f} x collection)")

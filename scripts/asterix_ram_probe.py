@@ -227,17 +227,20 @@ def section_timing() -> None:
         if before[71] == 0 and after[71] == 0 and ((action == 1 and lane > 0) or (action == 4 and lane < 7)):
             reads[(int(before[7]) % 4, bool(after[40] != before[40]))] += 1
     print("(ram[7] % 4 before the frame, lane changed) with up/down held:", dict(sorted(reads.items())))
+    env.reset(seed=1)
     counter = [int(ale.getRAM()[7])]
     for _ in range(300):
         ale.act(acts[0])
         counter.append(int(ale.getRAM()[7]))
     print("ram[7] steps:", dict(collections.Counter(np.diff(counter).tolist())), "range", min(counter), max(counter))
+    base = ale.cloneState()
     for stage in (0, 5):
-        for start in (24, 25, 126, 127):
+        for start in (23, 24, 25, 26, 125, 126, 127, 128):
+            ale.restoreState(base)
             ale.setRAM(54, stage)
             ale.setRAM(41, start)
             ale.act(acts[3 if start < 50 else 2])
-            print(f"stage {stage}: x {start} pushed toward the wall -> {ale.getRAM()[41]}")
+            print(f"stage {stage}: x {start}, one frame toward the wall -> {ale.getRAM()[41]}")
 
 
 SECTIONS = {

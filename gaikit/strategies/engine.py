@@ -20,7 +20,7 @@ every weight, trigger and consideration, and by game code via :meth:`values`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -242,13 +242,16 @@ class StrategyEngine:
         explore: bool = True,
         allowed_tiers: Iterable[str] | None = None,
         mask: Sequence[bool] | None = None,
+        admit: Callable[[int, str], bool] | None = None,
     ) -> Decision:
         """Score the options of ``decision`` and pick one (tiers first, then the semi-random draw).
 
         ``options`` default to the decision's declared options. ``explore=False``
         draws with R = 0 (the highest score of the best tier wins).
         ``allowed_tiers`` and ``mask`` exclude options (e.g. a budget that only
-        allows must-haves).
+        allows must-haves). ``admit(index, tier)`` is asked once per option
+        with its resolved tier; ``False`` excludes it (e.g. a budget where
+        each tier must stay affordable after the option's own cost).
         """
         spec = self.strategies.decisions.get(decision)
         if spec is None:
@@ -297,6 +300,8 @@ class StrategyEngine:
             keep &= np.array([[t in allowed for t, _ in tiers]])
         if mask is not None:
             keep &= np.asarray(mask, dtype=bool).reshape(1, -1)
+        if admit is not None:
+            keep &= np.array([[bool(admit(i, t)) for i, (t, _) in enumerate(tiers)]], dtype=bool)
         r = spec.randomness if explore else 0.0
         base_arr = np.array(base, dtype=np.float64).reshape(1, -1)
         choice = choose(base_arr, r, self.rng, distribution=spec.distribution, ranks=ranks, mask=keep)

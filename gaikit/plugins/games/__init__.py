@@ -10,8 +10,9 @@ from gaikit.core.hookspecs import Register, hookimpl
 from gaikit.plugins.games import gymnasium_game
 from gaikit.plugins.games import asterix
 from gaikit.plugins.games import halfcheetah
+from gaikit.plugins.games.realm import game as realm
 
-MODULES = (gymnasium_game, asterix, halfcheetah,)
+MODULES = (gymnasium_game, asterix, halfcheetah, realm,)
 
 
 @hookimpl

@@ -15,8 +15,10 @@ address    meaning
            only from x <= 126, by twice the objects' speed per frame)
 42 + l     x of the object in lane l (5..143), lanes 0, 2, 4, 6 move right,
            lanes 1, 3, 5, 7 move left; each lane holds one object
-18 - l     sprite of lane l's object: 11 empty, < 100 points pop-up
-           (harmless), 108 + 12 k an item (reward), >= 198 a lyre (kills)
+18 - l     sprite of lane l's object, redrawn every frame: 11 empty, < 100
+           points pop-up (harmless), 108 + 12 k an item, >= 198 a lyre
+29 + l     lane l's object draw: bit 0 set = a lyre (kills), clear = an
+           item (reward); the sprite byte follows it on the next frame
 26 - l     pop-up timer of lane l: frames the points stay frozen in place
 54         stage (item kind and speed); +1 after 50 items
 66         items collected in the current stage (0..49)
@@ -39,6 +41,7 @@ PLAYER_Y = 40
 PLAYER_X = 41
 OBJECT_X = 42
 OBJECT_SPRITE = 18
+OBJECT_DRAW = 29
 POPUP_TIMER = 26
 STAGE = 54
 STAGE_ITEMS = 66
@@ -66,10 +69,12 @@ POINTS_BY_STAGE = np.array([50, 100, 200, 300, 400, 500])
 def input_frames(counter: int, frames: int) -> np.ndarray:
     """Booleans ``(frames,)``: whether up/down is read on each of the next frames.
 
-    ``counter`` is address 7 now; frame ``k`` (0-based) sees the value
-    ``2 + (counter - 2 + k) % 127`` before it runs.
+    ``counter`` is address 7 now; it counts up by one per frame and goes from
+    128 back to 2, and a frame reads up/down when the value before it is a
+    multiple of 4.
     """
-    before = 2 + (int(counter) - 2 + np.arange(frames)) % 127
+    before = int(counter) + np.arange(frames)
+    before = np.where(before > 128, (before - 129) % 127 + 2, before)
     return before % 4 == 0
 
 

@@ -96,7 +96,7 @@ class PrioritizedMemory(Memory):
         """Store one step of every environment; completed starts get the maximum priority.
 
         Tree updates are queued and applied in one batch before the next
-        sample, priority update or checkpoint.
+        sample, priority update or checkpoint (or once 2048 are queued).
         """
         changes = self.storage.append(obs, actions, rewards, next_obs, terminated, truncated)
         self.steps += self.num_envs
@@ -106,6 +106,8 @@ class PrioritizedMemory(Memory):
         if changes.added.shape[0]:
             self._pending_index.append(changes.added)
             self._pending_value.append(np.full(changes.added.shape[0], self.max_priority**self.config.alpha))
+        if len(self._pending_index) > 2048:  # long runs of adds without sampling (learning_starts)
+            self._flush()
 
     def _flush(self) -> None:
         if self._pending_index:

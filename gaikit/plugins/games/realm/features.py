@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 #: Feature names, in observation order.
 FEATURES: tuple[str, ...] = (
-    "gdp_share", "gdp_growth", "army_share", "army_ratio", "weakest_ratio", "threat", "debt_ratio", "in_debt",
+    "gdp_share", "gdp_growth", "army_share", "army_weight", "army_ratio", "weakest_ratio", "threat", "debt_ratio", "in_debt",
     "surplus", "reserves", "bankrupt", "at_war", "in_play", "states_ratio", "lost_states", "neighbours",
     "hostile_neighbours", "minerals", "arable", "bureaucracy", "taxation", "conscription", "is_player", "infamy",
     "shortage_grain", "shortage_iron", "shortage_tools", "queue_free", "year",
@@ -79,6 +79,13 @@ def country_features(
     return feats
 
 
+def _army_weight(realm: "Realm", c: Country, strength: float) -> float:
+    """Our (forecast) share of the world's armies over our share of the world's GDP."""
+    total_gdp, total_army = realm.totals()
+    gdp_share = max(float(realm.economy.gdp[c.index]) / total_gdp, 1e-6)
+    return strength / total_army / gdp_share
+
+
 def spending_features(realm: "Realm", c: Country, sv: SpendingVariables, planned: float = 0.0) -> dict[str, float]:
     """The features that depend on the spending variables (recomputed after each spending change)."""
     econ, i = realm.economy, c.index
@@ -88,6 +95,7 @@ def spending_features(realm: "Realm", c: Country, sv: SpendingVariables, planned
     hostile = [j for j in neighbours if (c.desires.get(j) and c.desires[j].kind in HOSTILE) or realm.relations[i, j] < -25]
     income = max(float(econ.income[i]), 1e-6)
     return {
+        "army_weight": _army_weight(realm, c, strength),
         "army_ratio": strength * len(n_str) / sum(n_str) if n_str else 2.0,
         "weakest_ratio": strength / min(n_str) if n_str else 0.0,
         "threat": max((strength_of(realm, j) for j in hostile), default=0.0) / strength,

@@ -31,7 +31,7 @@ from gaikit.plugins.games.realm.economy import (
 from gaikit.plugins.games.realm.features import country_features
 from gaikit.plugins.games.realm.series import Series
 from gaikit.plugins.games.realm.world import (
-    ADMIN, BARRACKS, FARM, MINE, NAMES, WEEKS_PER_YEAR, WORKSHOP, Country, WorldMap,
+    ADMIN, BARRACKS, FARM, MINE, WEEKS_PER_YEAR, WORKSHOP, Country, WorldMap, country_names,
 )
 from gaikit.strategies.compiled import StrategySet
 from gaikit.strategies.engine import Context, StrategyEngine
@@ -72,7 +72,7 @@ class Realm:
         self.forecast_enabled = forecast
         self.recorder = recorder
         self.chronicle = Chronicle()
-        self.series = Series([NAMES[i % len(NAMES)] + ("" if i < len(NAMES) else f"-{i}") for i in range(countries)])
+        self.series = Series(country_names(countries))
         self.plays: list[Any] = []
         self.wars: list[Any] = []
         self._ids = 0
@@ -97,10 +97,11 @@ class Realm:
     # -- setup ------------------------------------------------------------------
     def _name_states(self) -> dict[int, str]:
         names, counts = {}, {}
+        country = self.series.names
         for s in range(self.map.n):
             c = int(self.map.owner[s])
             counts[c] = counts.get(c, 0) + 1
-            names[s] = f"{NAMES[c % len(NAMES)]}-{counts[c]}"
+            names[s] = f"{country[c]}-{counts[c]}"
         self._state_index = {v: k for k, v in names.items()}
         return names
 
@@ -218,9 +219,9 @@ class Realm:
             self.recorder(c, self.week, kind, decision)
 
     # -- events -----------------------------------------------------------------
-    def fire(self, c: Country, event: str) -> dict[str, str]:
-        """Fire ``event`` at ``c``'s engine (change points, maybe re-rolls, chronicled)."""
-        rolled = c.engine.event(event, self.context(c))
+    def fire(self, c: Country, event: str, scale: float = 1.0) -> dict[str, str]:
+        """Fire ``event`` at ``c``'s engine (change points x ``scale``, maybe re-rolls, chronicled)."""
+        rolled = c.engine.event(event, self.context(c), scale=scale)
         if rolled:
             self.invalidate()
         self._log_changes(c)
@@ -248,8 +249,10 @@ class Realm:
         self._land.clear()
         self.invalidate()
         left = self.map.states_of(loser.index)
-        if loser.capital == s and len(left):
+        if loser.capital == s and len(left):  # the government flees to a new capital with its administration
             loser.capital = int(max(left, key=lambda k: (self.map.pop[k], -k)))
+            self.map.levels[loser.capital, ADMIN] += self.map.levels[s, ADMIN]
+            self.map.levels[s, ADMIN] = 0
         self.chronicle.add(self.week, "territory", f"{self.state_name(s)} passes from {loser.name} to {winner.name}", winner.index)
         self.fire(winner, "state_gained")
         if not len(left):
@@ -298,7 +301,7 @@ class Realm:
         self.economy.tick(self.countries, self.week)
         for c in self.active_countries():
             income = float(self.economy.income[c.index])
-            if c.treasury < -DEBT_LIMIT_WEEKS * max(income, 1e-6):
+            if c.treasury < -DEBT_LIMIT_WEEKS * max(income, 1e-6) and self.week >= c.bankrupt_until:
                 self.declare_bankruptcy(c)
         conflict.tick_wars(self)
         conflict.tick_plays(self)
@@ -319,8 +322,8 @@ class Realm:
             self.series.record(self)
 
     def _new_year(self) -> None:
-        for c in self.active_countries():
-            self.fire(c, "new_year")
+        for c in self.active_countries():  # a semi-random year: half to one and a half times the points
+            self.fire(c, "new_year", scale=float(c.engine.rng.uniform(0.5, 1.5)))
         diplomacy.yearly_desires(self)
         conflict.decay_infamy(self)
 

@@ -7,9 +7,12 @@ decision, with a tier for increasing and one for decreasing and a
 semi-random score that breaks ties within a tier. The budget decides which
 tiers may be chosen (the Victoria 3 rules; thresholds are strategy values):
 
-* increasing (surplus = weekly balance incl. construction / income):
-  must-have always, even into debt; should-have above ``surplus_small``;
-  wants-to-have above ``surplus_modest``; nice-to-have above ``surplus_large``;
+* increasing: an option is affordable at its tier when the surplus left
+  after paying for it (weekly balance incl. construction, plus a 52nd of
+  the reserves, minus the option's weekly cost, over income) stays above
+  the tier's threshold: should-have ``surplus_small``, wants-to-have
+  ``surplus_modest``, nice-to-have ``surplus_large``; must-have always, even
+  into debt;
 * decreasing (surplus without temporary spending): must-not-have is cut at
   any time; nice-to-have when the surplus is below ``surplus_small``;
   wants-to-have in a deficit unless reserves exceed ``reserves_large``;
@@ -39,21 +42,26 @@ if TYPE_CHECKING:
     from gaikit.plugins.games.realm.simulation import Realm
 
 SUBSIDY = "subsidy"
-#: A review that changed nothing makes the country wait this long before the next (except sweeps and wars).
+#: The strategy value a tier's surplus must exceed before the tier is bought.
+THRESHOLDS = {"should-have": "surplus_small", "wants-to-have": "surplus_modest", "nice-to-have": "surplus_large"}
+#: Reserves count as this many weeks of extra money when buying (construction is paid from savings too).
+RESERVE_WEEKS = 52
+#: After a decision that found nothing to buy or cut, the country waits this long (except sweeps and wars).
 IDLE_WEEKS = 12
 GOVERNMENT = (BARRACKS, ADMIN)
 
 
+def affordable(tier: str, surplus: float, values: dict[str, float]) -> bool:
+    """Whether an option of ``tier`` may be bought when ``surplus`` is left after paying for it."""
+    if tier == "must-have":
+        return True
+    threshold = THRESHOLDS.get(tier)
+    return threshold is not None and surplus > values[threshold]
+
+
 def allowed_increase(surplus: float, values: dict[str, float]) -> set[str]:
-    """Tiers a country may buy at this surplus (must-have always)."""
-    tiers = {"must-have"}
-    if surplus > values["surplus_small"]:
-        tiers.add("should-have")
-    if surplus > values["surplus_modest"]:
-        tiers.add("wants-to-have")
-    if surplus > values["surplus_large"]:
-        tiers.add("nice-to-have")
-    return tiers
+    """Tiers a country may buy when ``surplus`` is left after paying (must-have always)."""
+    return {tier for tier in ("must-have", *THRESHOLDS) if affordable(tier, surplus, values)}
 
 
 def allowed_decrease(surplus: float, reserves: float, in_debt: bool, values: dict[str, float]) -> set[str]:
@@ -146,6 +154,19 @@ def decrease_options(realm: "Realm", c: Country, sv: SpendingVariables) -> list[
     return options
 
 
+def weekly_cost(option: Option) -> float:
+    """What buying ``option`` adds to weekly spending: construction plus upkeep, or the subsidy."""
+    if option.kind == SUBSIDY:
+        return float(option.features["losses"])
+    kind = BUILDINGS.index(option.kind)
+    return float(BUILD_COST[kind]) / BUILD_WEEKS + float(UPKEEP[kind])
+
+
+def funds(realm: "Realm", c: Country) -> float:
+    """Weekly money for buying: this week's balance plus a ``RESERVE_WEEKS`` share of the reserves."""
+    return float(realm.economy.balance[c.index]) + max(c.treasury, 0.0) / RESERVE_WEEKS
+
+
 def _state_of(option: Option) -> str:
     return option.label.split("@", 1)[1]
 
@@ -187,7 +208,7 @@ def review_spending(realm: "Realm", c: Country, sweep: bool = True) -> list[dict
     Cheap months are skipped: must-not-have cuts are swept only when
     ``sweep`` is true (the simulation sweeps quarterly); when the budget
     allows only must-haves, purchases are checked with the sweep or at war;
-    after a review that changed nothing the country waits ``IDLE_WEEKS``.
+    after a decision that found nothing the country waits ``IDLE_WEEKS``.
     Values are this week's; the budget and spending-variable features are
     recomputed after every change.
     """
@@ -195,7 +216,7 @@ def review_spending(realm: "Realm", c: Country, sweep: bool = True) -> list[dict
     income = max(float(econ.income[c.index]), 1e-6)
     last = realm.last_values(c)
     free = features_queue_free(realm, c)
-    tight = econ.balance[c.index] / income <= last["surplus_small"]
+    tight = funds(realm, c) / income <= last["surplus_small"]
     cuts = econ.recurring_balance(c.index) / income < last["surplus_small"]
     if not sweep and ((not cuts and (free < 1 or (tight and not c.at_war))) or (realm.week < c.idle_until and not c.at_war)):
         return []  # nothing the budget needs cut or allows to buy, or nothing found worth it lately
@@ -206,6 +227,7 @@ def review_spending(realm: "Realm", c: Country, sweep: bool = True) -> list[dict
     feats = dict(ctx.features)
     changes: list[dict[str, Any]] = []
     net = 0.0  # weekly spending added by this review (negative: saved)
+    idle = False  # a decision found nothing: wait before looking again
     for direction in ("decrease", "increase"):
         for _ in range(budget):
             if direction == "decrease":
@@ -215,25 +237,29 @@ def review_spending(realm: "Realm", c: Country, sweep: bool = True) -> list[dict
                     break
                 options = decrease_options(realm, c, sv)
             else:
-                allowed = allowed_increase(feats["surplus"], values)
+                money = funds(realm, c) - net
+                allowed = allowed_increase(money / income, values)
                 if feats["queue_free"] < 1 or (allowed == {"must-have"} and not (sweep or c.at_war)):
                     break
                 options = increase_options(realm, c, sv)
+                left = [(money - weekly_cost(o)) / income for o in options]
             if not options:
                 break
             now = Context(feats, values, {**feats, **values})
             if direction == "decrease":
                 d = _decide_cut(realm, c, now, options, allowed)
             else:
-                d = c.engine.decide("spending", now, options, direction="increase", allowed_tiers=allowed)
+                d = c.engine.decide("spending", now, options, direction="increase",
+                                    admit=lambda k, tier: affordable(tier, left[k], values))
                 realm.record(c, "spending", d)
             if d.winner is None:
+                idle = True
                 break
             net += apply_increase(realm, c, d.winner) if direction == "increase" else -apply_decrease(realm, c, d.winner)
             changes.append({"direction": direction, "option": d.winner.label, "tier": d.tiers[d.index][0]})
             sv = forecast(econ, c, enabled=realm.forecast_enabled)
             feats.update(spending_features(realm, c, sv, net))
-    if not changes:
+    if idle:
         c.idle_until = realm.week + IDLE_WEEKS
     return changes
 

@@ -31,6 +31,11 @@ START_DATE = _dt.date(1836, 1, 1)
 WEEKS_PER_YEAR = 52
 
 
+def country_names(n: int) -> list[str]:
+    """Names of ``n`` countries (``NAMES``, then numbered repeats)."""
+    return [NAMES[i % len(NAMES)] + ("" if i < len(NAMES) else f"-{i // len(NAMES) + 1}") for i in range(n)]
+
+
 def date_of(week: int) -> str:
     """ISO date of the first day of simulated ``week`` (week 0 is 1836-01-01)."""
     return (START_DATE + _dt.timedelta(days=7 * week)).isoformat()
