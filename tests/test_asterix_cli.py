@@ -36,7 +36,7 @@ def episodes(run_dir: Path) -> list[tuple[int, float, int]]:
 @pytest.mark.parametrize("encoder", ["image", "ram", "mixed"])
 def test_tiny_run_per_encoder(encoder, tmp_path, capsys) -> None:
     run_dir = tmp_path / encoder
-    code = main(["run", "asterix", "--encoder", encoder, "--steps", "300", "--run-dir", str(run_dir),
+    code = main(["run", "asterix", "--encoder", encoder, "--steps", "200", "--run-dir", str(run_dir),
                  *TINY, *TINY_NETWORKS[encoder]])
     out = capsys.readouterr().out
     assert code == 0, out

@@ -116,7 +116,7 @@ def test_ram_form_plays_the_same_frames_as_the_pixel_forms() -> None:
     ram_obs, _ = ram.reset(seed=11)
     mixed_obs, _ = mixed.reset(seed=11)
     assert np.array_equal(ram_obs, mixed_obs["ram"])
-    for _ in range(400):
+    for _ in range(250):
         actions = rng.integers(0, 9, size=2)
         a, b = ram.step(actions), mixed.step(actions)
         assert np.array_equal(a[0], b[0]["ram"])

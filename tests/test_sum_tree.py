@@ -164,3 +164,19 @@ def test_rounding_never_lands_in_an_empty_leaf(monkeypatch):
         found = tree.find(np.minimum(queries, tree.total))
         assert np.all(tree.leaves[found] > 0)
     assert sum(slow_path_queries) > 0  # the guarded case really occurred
+
+
+@pytest.mark.parametrize(
+    "indices, values, expected",
+    [
+        ([2, 2, 5, 5, 5], [1.0, 2.0, 3.0, 4.0, 0.0], {2: 2.0, 5: 0.0}),  # sorted (stratified samples)
+        ([5, 2, 5, 2, 7], [3.0, 1.0, 4.0, 6.0, 9.0], {2: 6.0, 5: 4.0, 7: 9.0}),  # unsorted
+    ],
+)
+def test_repeated_indices_keep_their_last_value(indices, values, expected):
+    tree = SumMinTree(8)
+    tree.update(np.array(indices), np.array(values))
+    for leaf, value in expected.items():
+        assert tree.leaves[leaf] == value
+    assert tree.total == sum(expected.values())
+    assert_invariants(tree)

@@ -17,6 +17,7 @@ import typer
 from gaikit.cli.agents import AGENT_BUILDERS
 from gaikit.cli.app import app
 from gaikit.cli.resolve import resolve_cli_config
+from gaikit.cli.world_explain import world_records
 from gaikit.core.build import build_run
 from gaikit.core.errors import CheckpointError, ConfigError
 from gaikit.core.explain_log import EXPLAIN_FILE
@@ -100,6 +101,8 @@ def explain_command(
     last: Optional[int] = typer.Option(None, "--last", help="Only the last N matching records."),
     values: bool = typer.Option(False, "--values", help="Also print the resolved strategy values."),
     as_json: bool = typer.Option(False, "--json", help="Print the records as JSON lines."),
+    country: Optional[str] = typer.Option(None, "--country", help="World games (realm): the country whose decisions to explain."),
+    date: Optional[str] = typer.Option(None, "--date", help="With --country: the date (YYYY-MM-DD) whose week to explain."),
 ) -> int:
     """Print the explained decisions of RUN_DIR, or of a few steps of --game G."""
     if (run_dir is None) == (game is None):
@@ -109,7 +112,9 @@ def explain_command(
     if last is not None and last <= 0:
         raise ConfigError(f"--last {last}: expected a number of records > 0")
     filters = _parse_where(where or [])
-    if run_dir is not None:
+    if country is not None or date is not None:
+        records = world_records(run_dir, game, country, date, seed, strategy, mod or [], rule or [])
+    elif run_dir is not None:
         records = read_records(run_dir)
     else:
         records = _play(game, steps, seed, strategy, mod or [], rule or [])  # type: ignore[arg-type]
@@ -124,5 +129,7 @@ def explain_command(
             typer.echo(json.dumps(record))
         else:
             typer.echo(format_record(record, values=values))
+            if record.get("note"):
+                typer.echo(f"  {record['note']}")
             typer.echo("")
     return 0

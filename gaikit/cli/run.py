@@ -19,7 +19,7 @@ from gaikit.cli.resolve import (
     game_label,
     resolve_cli_config,
 )
-from gaikit.core.build import build_run
+from gaikit.core.build import build_game, build_run
 from gaikit.core.checkpoint import load_latest_checkpoint, set_aside_newer, write_text_atomic
 from gaikit.core.config import RunConfig, StrategyConfig, TrainConfig, load_resolved_config
 from gaikit.core.errors import CheckpointError, ConfigError
@@ -131,17 +131,20 @@ def run_command(
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue the run in this directory exactly."),
     strategy: Optional[str] = typer.Option(None, "--strategy", help=field_help(StrategyConfig, "file")),
     mod: Optional[list[str]] = typer.Option(None, "--mod", help=field_help(StrategyConfig, "mods")),
+    years: Optional[int] = typer.Option(None, "--years", help="Years to simulate, for games with a 'years' option (realm)."),
 ) -> int:
     """Train an agent on GAME (or continue a run with --resume RUN_DIR)."""
     if resume is not None:
         given = {"GAME": game, "--agent": agent, "--encoder": encoder, "--learner": learner, "--memory": memory,
                  "--selector": selector, "--seed": seed, "--envs": envs, "--config": config, "--set": set_,
-                 "--run-dir": run_dir, "--strategy": strategy, "--mod": mod}
+                 "--run-dir": run_dir, "--strategy": strategy, "--mod": mod, "--years": years}
         return _resume(resume, steps, given)
     if game is None:
         raise ConfigError("missing GAME (e.g. gaikit run CartPole-v1), or pass --resume RUN_DIR")
     if agent is not None:
         check_agent_kind(agent)
+    if years is not None:
+        set_ = [f"game.years={years}", *(set_ or [])]
     registry = get_registry()
     choices = {"agent": agent, "encoder": encoder, "learner": learner, "memory": memory, "selector": selector}
     resolved = resolve_cli_config(
@@ -154,4 +157,8 @@ def run_command(
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise ConfigError(f"run directory {target} already exists and is not empty; continue it with "
                           f"--resume {target} or choose another --run-dir")
+    if resolved.agent == "strategy":
+        simulate = getattr(build_game(resolved, registry), "simulate", None)
+        if callable(simulate):  # a world of strategy agents (realm): simulate it; nothing learns
+            return int(simulate(resolved, target, typer.echo))
     return _report(_train(resolved, registry, target, None), target, resolved.train.steps)

@@ -160,7 +160,7 @@ def write_plots(runs: Sequence[RunEpisodes], out_dir: Path, window: int) -> list
     ax.set_xlabel("episode")
     ax.set_ylabel("total reward")
     ax.legend(loc="best")
-    fig.savefig(paths[0], format="png")
+    fig.savefig(paths[0], format="png", bbox_inches="tight")
 
     fig, ax = _figure(f"Average reward (moving average over {window} episodes)")
     for run in runs:
@@ -168,19 +168,19 @@ def write_plots(runs: Sequence[RunEpisodes], out_dir: Path, window: int) -> list
     ax.set_xlabel("episode")
     ax.set_ylabel(f"mean total reward of the last {window} episodes")
     ax.legend(loc="best")
-    fig.savefig(paths[1], format="png")
+    fig.savefig(paths[1], format="png", bbox_inches="tight")
 
     fig, ax = _figure("Episode rewards (box plot)")
     ax.boxplot([run.returns for run in runs], showmeans=True)
     ax.set_xticks(range(1, len(runs) + 1), names, rotation=15)
     ax.set_ylabel("total reward per episode")
-    fig.savefig(paths[2], format="png")
+    fig.savefig(paths[2], format="png", bbox_inches="tight")
 
     fig, ax = _figure("Episode rewards (violin plot)")
     ax.violinplot([run.returns for run in runs], showmeans=True, showextrema=True)
     ax.set_xticks(range(1, len(runs) + 1), names, rotation=15)
     ax.set_ylabel("total reward per episode")
-    fig.savefig(paths[3], format="png")
+    fig.savefig(paths[3], format="png", bbox_inches="tight")
     return paths
 
 

@@ -96,9 +96,11 @@ class EpisodeTracker:
         """Account one vector step ending at run step ``step``; returns the episodes it finished."""
         self.returns += rewards
         self.lengths += 1
-        done = np.logical_or(terminated, truncated)
-        finished: list[EpisodeRecord] = []
         reported = list(reported_episodes(infos)) if ("final_info" in infos or "episode" in infos) else []
+        done = terminated | truncated
+        if not reported and not done.any():
+            return []
+        finished: list[EpisodeRecord] = []
         if reported:
             self.reported = True
         if self.reported:

@@ -60,14 +60,15 @@ class RunProgress:
             self._bar.__exit__(*exc)
             self._bar = None
 
-    def update(self, step: int, episodes: int, mean_return: float, speed: float, force: bool = False) -> None:
-        """Move the bar (rate-limited; a no-op without a terminal)."""
+    def due(self) -> bool:
+        """Whether the bar wants fresh figures now (cheap; call it before computing them)."""
+        return self._bar is not None and time.monotonic() - self._last_refresh >= REFRESH_SECONDS
+
+    def update(self, step: int, episodes: int, mean_return: float, speed: float) -> None:
+        """Move the bar to ``step`` with these figures (a no-op without a terminal)."""
         if self._bar is None:
             return
-        now = time.monotonic()
-        if not force and now - self._last_refresh < REFRESH_SECONDS:
-            return
-        self._last_refresh = now
+        self._last_refresh = time.monotonic()
         self._bar.update(self._task, completed=step, speed=f"{speed:,.0f}", episodes=episodes,
                          mean_return=_fmt_return(mean_return))
 

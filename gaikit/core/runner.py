@@ -134,7 +134,8 @@ class Runner:
                         if self.stop.requested or self.step >= total:
                             break
                         self._iteration()
-                        self.progress.update(self.step, self.tracker.count, self.tracker.mean_recent(), self._speed())
+                        if self.progress.due():
+                            self._show_progress()
                     if not self.stop.requested and self.train.eval_every and self.last_eval_step != self.step:
                         self._evaluate()
                     path = self._checkpoint()
@@ -144,7 +145,7 @@ class Runner:
                 self.progress.print(f"aborted at step {self.step:,} without saving; the last checkpoint stays "
                                     f"in {self.run_dir / 'checkpoints'}; resume with: gaikit run --resume {self.run_dir}")
                 raise
-            self.progress.update(self.step, self.tracker.count, self.tracker.mean_recent(), self._speed(), force=True)
+            self._show_progress()
         self.metrics.plot(self.game.name)
         self.metrics.close()
         self.close_envs()
@@ -194,6 +195,9 @@ class Runner:
     def _speed(self) -> float:
         seconds = time.perf_counter() - self._session_start
         return (self.step - self.start_step) / seconds if seconds > 0 else 0.0
+
+    def _show_progress(self) -> None:
+        self.progress.update(self.step, self.tracker.count, self.tracker.mean_recent(), self._speed())
 
     def _log(self) -> None:
         values: dict[str, Any] = {

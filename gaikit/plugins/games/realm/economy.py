@@ -8,14 +8,12 @@ numbers are per week; they are documented in docs/realm.md.
 
 The government taxes GDP (``TAX_RATE`` by taxation law, scaled down by a
 bureaucracy deficit and after a bankruptcy) and pays upkeep for
-administration, barracks and the army (doubled at war), subsidies, running
+administration, barracks and the army (x ``WAR_UPKEEP`` at war), subsidies, running
 construction and interest on debt. Debt beyond ``DEBT_LIMIT_WEEKS`` weeks of
 income is a bankruptcy.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -79,15 +77,6 @@ def army_capacity(barracks: float, conscription: int) -> float:
     return barracks * ARMY_PER_BARRACKS * (1.0 + 0.25 * conscription)
 
 
-@dataclass
-class Market:
-    """Supply, demand and prices of one country's market (goods axis)."""
-
-    supply: np.ndarray
-    demand: np.ndarray
-    price: np.ndarray
-
-
 class Economy:
     """Per-country economic arrays, updated every week by :meth:`tick`."""
 
@@ -110,15 +99,6 @@ class Economy:
         self.gdp_history: list[np.ndarray] = []
         #: Weekly profit per level of each building kind in each state, at this week's prices.
         self.profit = np.zeros((m.n, len(BUILDINGS)))
-
-    def market(self, c: int) -> Market:
-        """Country ``c``'s market this week (copies)."""
-        return Market(self.supply[c].copy(), self.demand[c].copy(), self.price[c].copy())
-
-    def state_profit(self, state: int, kind: int, price: np.ndarray) -> float:
-        """Weekly profit of one level of industry ``kind`` in ``state`` at ``price``."""
-        y = self.yields[state, kind]
-        return float(y * OUTPUT[kind] @ price - INPUT[kind] @ price - WAGE)
 
     def tick(self, countries: list[Country], week: int) -> None:
         """One week: markets, GDP, taxes, upkeep, construction, treasury, army and population."""

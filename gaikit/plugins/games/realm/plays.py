@@ -178,14 +178,7 @@ def open_play(realm: "Realm", attacker: Country, defender: Country, goal: str, s
     realm.shift_relations(attacker.index, defender.index, -30.0)
     what = f"state {realm.state_name(state)}" if goal == "conquer_state" else "tribute"
     realm.chronicle.add(realm.week, "play", f"{attacker.name} starts play #{play.id} against {defender.name} for {what} (infamy +{infamy:.0f})", attacker.index)
-    for p in participants(realm, play):
-        c = realm.countries[p]
-        values = realm.context(c).values
-        spread = values["sympathy_spread"]
-        noise = c.engine.rng.uniform(-spread, spread, 2)
-        play.sympathy[(p, ATTACKER)] = float(noise[0] - 0.5 * infamy)
-        play.sympathy[(p, DEFENDER)] = float(noise[1] + values["defender_sympathy"])
-        play.neutral.append(p)
+    draw_sympathy(realm, play)
     for p in list(play.neutral):
         side = decide_stance(realm, play, p)
         if side is not None:
@@ -193,12 +186,29 @@ def open_play(realm: "Realm", attacker: Country, defender: Country, goal: str, s
     return play
 
 
+def draw_sympathy(realm: "Realm", play: Play) -> None:
+    """Every participant's semi-random sympathy for both sides; they start neutral."""
+    for p in participants(realm, play):
+        c = realm.countries[p]
+        values = realm.context(c).values
+        spread = values["sympathy_spread"]
+        noise = c.engine.rng.uniform(-spread, spread, 2)
+        play.sympathy[(p, ATTACKER)] = float(noise[0] - 0.5 * play.infamy)
+        play.sympathy[(p, DEFENDER)] = float(noise[1] + values["defender_sympathy"])
+        play.neutral.append(p)
+
+
+def sway_budget(realm: "Realm", play: Play, side: int) -> float:
+    """Sway points the leader of ``side`` can offer: ``sway_budget``, more when it lacks confidence."""
+    values = realm.context(realm.countries[play.leader(side)]).values
+    return values["sway_budget"] * (1.0 + max(0.0, -confidence(realm, play, side)) / 50.0)
+
+
 def offer_sways(realm: "Realm", play: Play, side: int) -> None:
     """The leader of ``side`` sways the cheapest neutrals it can afford."""
     leader = realm.countries[play.leader(side)]
     values = realm.context(leader).values
-    lack = max(0.0, -confidence(realm, play, side))
-    budget = values["sway_budget"] * (1.0 + lack / 50.0)
+    budget = sway_budget(realm, play, side)
     costs = []
     for p in play.neutral:
         neutral, attacker_score, defender_score = stance_scores(realm, play, p)

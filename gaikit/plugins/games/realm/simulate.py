@@ -110,22 +110,37 @@ def explain_at(spec: WorldSpec, country: str, date: str) -> list[dict[str, Any]]
     found: dict[str, Any] = {"week": -1, "items": []}
     who = find_country(spec.countries, country)
 
-    def recorder(c: Country, week: int, kind: str, decision: Any) -> None:
+    def recorder(c: Country, week: int, kind: str, decision: Any, note: dict[str, Any]) -> None:
         if c.index != who or week > target:
             return
         if week != found["week"]:
             found["week"], found["items"] = week, []
-        found["items"].append((kind, decision))
+        found["items"].append((kind, decision, note))
 
     realm = build_world(spec, recorder)
     realm.run(target)
     records = []
     compensation = realm.strategies.defines.compensation
-    for kind, decision in found["items"]:
+    for kind, decision, note in found["items"]:
         head = {"time": date_of(found["week"]), "agent": realm.countries[who].name, "kind": kind}
         body = dict(decision) if isinstance(decision, Mapping) else explain_decision(decision, compensation)
-        records.append({**head, **body})
+        text = budget_note(note)
+        records.append({**head, **body, **({"note": text} if text else {})})
     return records
+
+
+def budget_note(note: Mapping[str, Any]) -> str:
+    """One line on the budget behind a spending decision (empty for other decisions)."""
+    if note.get("budget") == "increase":
+        tiers = ", ".join(f"{t} > {v:.3g}" for t, v in note["thresholds"].items())
+        left = ", ".join(f"{k} {v:.3g}" for k, v in note["left"].items())
+        return (f"budget: surplus {note['surplus']:.3g} of income before costs; an option is affordable at its tier "
+                f"when the surplus left after its own cost beats the tier's threshold ({tiers}; must-have always). "
+                f"Left after each: {left}")
+    if note.get("budget") == "decrease":
+        return (f"budget: recurring surplus {note['surplus']:.3g} of income; tiers that may be cut now: "
+                f"{', '.join(note['cuts'])} (lowest first; must-have never)")
+    return ""
 
 
 def format_backdown(record: Mapping[str, Any]) -> str:

@@ -38,7 +38,8 @@ from gaikit.strategies.engine import Context, StrategyEngine
 
 #: Weeks between sweeps of must-not-have spending (cuts that need no budget reason).
 SWEEP_WEEKS = 24
-#: ``recorder(country, week, kind, decision_or_record)``: sees every decision (for explanations).
+#: ``recorder(country, week, kind, decision_or_record, note)``: sees every decision (for explanations);
+#: ``note`` is a dict of context the decision itself does not hold (e.g. the budget).
 Recorder = Callable[[Country, int, str, Any], None]
 START_RESERVE_WEEKS = 20
 
@@ -213,10 +214,10 @@ class Realm:
         self._contexts.clear()
         self._totals = None
 
-    def record(self, c: Country, kind: str, decision: Any) -> None:
-        """Hand a decision (or a back-down record) to the recorder, if any."""
+    def record(self, c: Country, kind: str, decision: Any, **note: Any) -> None:
+        """Hand a decision (or a back-down record) and its ``note`` to the recorder, if any."""
         if self.recorder is not None:
-            self.recorder(c, self.week, kind, decision)
+            self.recorder(c, self.week, kind, decision, note)
 
     # -- events -----------------------------------------------------------------
     def fire(self, c: Country, event: str, scale: float = 1.0) -> dict[str, str]:

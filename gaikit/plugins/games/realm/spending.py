@@ -192,13 +192,13 @@ def apply_decrease(realm: "Realm", c: Country, option: Option) -> float:
     return float(UPKEEP[kind]) + (ARMY_UPKEEP if kind == BARRACKS else 0.0)
 
 
-def _decide_cut(realm: "Realm", c: Country, ctx: Context, options: list[Option], allowed: set[str]) -> Decision:
+def _decide_cut(realm: "Realm", c: Country, ctx: Context, options: list[Option], allowed: set[str], surplus: float) -> Decision:
     d = c.engine.decide("spending", ctx, options, direction="decrease", allowed_tiers=allowed)
     if d.winner is not None and d.winner.kind in (b for b in BUILDINGS[:3]) and d.tiers[d.index][0] != "must-not-have":
         # cutting an industry saves the budget nothing: only must-not-have industries go
         mask = [o.kind not in BUILDINGS[:3] for o in options]
         d = c.engine.decide("spending", ctx, options, direction="decrease", allowed_tiers=allowed, mask=mask)
-    realm.record(c, "spending", d)
+    realm.record(c, "spending", d, budget="decrease", surplus=surplus, cuts=sorted(allowed))
     return d
 
 
@@ -247,11 +247,13 @@ def review_spending(realm: "Realm", c: Country, sweep: bool = True) -> list[dict
                 break
             now = Context(feats, values, {**feats, **values})
             if direction == "decrease":
-                d = _decide_cut(realm, c, now, options, allowed)
+                d = _decide_cut(realm, c, now, options, allowed, recurring)
             else:
                 d = c.engine.decide("spending", now, options, direction="increase",
                                     admit=lambda k, tier: affordable(tier, left[k], values))
-                realm.record(c, "spending", d)
+                realm.record(c, "spending", d, budget="increase", surplus=money / income,
+                             thresholds={t: values[v] for t, v in THRESHOLDS.items()},
+                             left={o.label: round(x, 4) for o, x in zip(options, left)})
             if d.winner is None:
                 idle = True
                 break
