@@ -7,10 +7,11 @@ All in one process, one torch thread, the same settings on both sides:
   Huber loss, grad-norm clip 10, epsilon fixed at 0.01, replay capacity
   100k. Networks: ``ram`` = MLP 128x128 on the stacked RAM (4 x 128 bytes),
   ``image`` = Nature CNN (512 features) on 4 x 84 x 84 frames. SB3's DQN gets
-  the identical network (gaikit's encoder as its features extractor,
-  ``net_arch=[]``) and the same preprocessed env (gymnasium
-  ``AtariPreprocessing`` + frame stack, life-loss terminals, clipped rewards),
-  which is what SB3 users run; gaikit uses its own env path (ale-py's
+  the same layer sizes in its own implementation (``MlpPolicy`` with
+  ``net_arch=[128, 128]``; ``CnnPolicy``'s NatureCNN) and gaikit's single-env
+  preprocessing (gymnasium ``AtariPreprocessing`` + frame stack for pixels,
+  the same emulator frames without screen work for RAM; life-loss terminals,
+  clipped rewards); gaikit uses its own env path (ale-py's
   ``AtariVectorEnv`` for pixels). Only the learning phase is timed: from the
   first gradient step to the last, after ``--learning-starts`` random steps.
   gaikit is timed with uniform replay (SB3's kind) and with prioritized
@@ -89,25 +90,15 @@ def time_gaikit(encoder: str, memory: str, steps: int, learning_starts: int) -> 
 
 
 def time_sb3(encoder: str, steps: int, learning_starts: int, built: Any) -> float:
-    """Env steps/s of SB3's DQN during its learning phase, with gaikit's network and env preprocessing."""
+    """Env steps/s of SB3's DQN during its learning phase: its own networks, gaikit's env preprocessing.
+
+    ``ram``: ``MlpPolicy`` with ``net_arch=[128, 128]`` (flatten, 128, 128, Q);
+    ``image``: ``CnnPolicy`` (SB3's NatureCNN, 512 features, then Q). The same
+    layer sizes as gaikit's networks, in SB3's own implementation.
+    """
     from stable_baselines3 import DQN
     from stable_baselines3.common.callbacks import BaseCallback
-    from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
     from stable_baselines3.common.vec_env import DummyVecEnv
-
-    spec = built.game.spec()
-    make_encoder = get_registry().get("encoders", encoder).factory
-
-    class GaikitExtractor(BaseFeaturesExtractor):
-        """gaikit's encoder (same class and options) as SB3's features extractor."""
-
-        def __init__(self, observation_space: gym.Space) -> None:
-            net = make_encoder(observation_space, _options(encoder))
-            super().__init__(observation_space, net.features_dim)
-            self.net = net
-
-        def forward(self, observations: torch.Tensor) -> torch.Tensor:
-            return self.net(observations)  # SB3 hands over float bytes (0..255); the encoder scales them
 
     class Clock(BaseCallback):
         def __init__(self) -> None:
@@ -121,23 +112,19 @@ def time_sb3(encoder: str, steps: int, learning_starts: int, built: Any) -> floa
             self.end = time.perf_counter()
             return True
 
+    spec = built.game.spec()
     env = DummyVecEnv([lambda: make_single_env(spec, training=True)])
+    policy, kwargs = ("CnnPolicy", {"net_arch": []}) if encoder == "image" else ("MlpPolicy", {"net_arch": [128, 128]})
     model = DQN(
-        "CnnPolicy" if encoder == "image" else "MlpPolicy", env, learning_rate=2.5e-4, buffer_size=CAPACITY,
+        policy, env, learning_rate=2.5e-4, buffer_size=CAPACITY,
         learning_starts=learning_starts, batch_size=32, gamma=0.99, train_freq=4, gradient_steps=1,
         target_update_interval=TARGET_EVERY, exploration_initial_eps=0.01, exploration_final_eps=0.01,
-        max_grad_norm=10, seed=0, device="cpu", verbose=0,
-        policy_kwargs={"features_extractor_class": GaikitExtractor, "net_arch": [], "normalize_images": False},
+        max_grad_norm=10, seed=0, device="cpu", verbose=0, policy_kwargs=kwargs,
     )
     clock = Clock()
     model.learn(total_timesteps=learning_starts + steps, callback=clock)
     env.close()
     return (model.num_timesteps - clock.start_step) / (clock.end - clock.start)
-
-
-def _options(encoder: str) -> Any:
-    spec = get_registry().get("encoders", encoder)
-    return spec.config.model_validate({"hidden": [128, 128]} if encoder == "ram" else {})
 
 
 def raw_vector_speed(num_envs: int, steps: int) -> float:

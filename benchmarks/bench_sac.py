@@ -11,9 +11,16 @@ step (env step, action, replay write, 8 updates every 8 steps).
 gaikit runs through its own runner (``gaikit run`` without the CLI); SB3
 through ``SAC.learn``, timed by a callback at the same two step counts. The
 machine may be shared, so the two alternate for ``--rounds`` rounds (order
-flipped each round) and the median of each is compared.
+flipped each round) and the median of each is compared, per wall second and
+per CPU second of the process (single-threaded work: CPU time is what the
+code costs, whatever else runs on the machine).
 
-    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_sac.py [--steps 3000] [--learning-starts 10000] [--rounds 3]
+A second measurement isolates the learners: both fill their replay buffers
+with the same number of random steps, then alternate blocks of 16 gradient
+steps (SB3's ``SAC.train`` against gaikit's ``Agent.learn``) and compare the
+median CPU time per gradient step.
+
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_sac.py [--steps 3000] [--learning-starts 10000] [--rounds 3] [--mode both]
 
 Needs the optional ``bench`` extra (``pip install -e ".[bench]"``) for SB3.
 """
@@ -21,7 +28,6 @@ Needs the optional ``bench`` extra (``pip install -e ".[bench]"``) for SB3.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import statistics
@@ -35,13 +41,23 @@ from gaikit.cli.agents import AGENT_BUILDERS
 from gaikit.cli.resolve import resolve_cli_config
 from gaikit.core.build import build_run
 from gaikit.core.registry import get_registry
-from gaikit.core.runner import Runner
+from gaikit.core.components import Transition
+from gaikit.core.runner import Runner, true_next_obs
 
 ENV_ID = "HalfCheetahBulletEnv-v0"
 
 
-def gaikit_speed(steps: int, learning_starts: int, threads: int, seed: int) -> float:
-    """Env steps/s of gaikit's runner between step ``learning_starts`` and ``learning_starts + steps``."""
+def _clocks() -> tuple[float, float]:
+    return time.perf_counter(), time.process_time()
+
+
+def _rates(steps: int, start: tuple[float, float], end: tuple[float, float]) -> tuple[float, float]:
+    """(steps per wall second, steps per CPU second of this process)."""
+    return steps / (end[0] - start[0]), steps / (end[1] - start[1])
+
+
+def gaikit_speed(steps: int, learning_starts: int, threads: int, seed: int) -> tuple[float, float]:
+    """Env steps/s (wall, CPU) of gaikit's runner from step ``learning_starts`` to ``learning_starts + steps``."""
     total = learning_starts + steps
     overrides = [
         f"train.learning_starts={learning_starts}", f"selector.random_steps={learning_starts}",
@@ -54,42 +70,84 @@ def gaikit_speed(steps: int, learning_starts: int, threads: int, seed: int) -> f
     with tempfile.TemporaryDirectory() as tmp:
         runner = Runner(built.agent, built.game, config, Path(tmp) / "run", envs=built.envs,
                         progress=False, tensorboard=False)
+        marks: dict[int, tuple[float, float]] = {}
+        log_train = runner.metrics.log_train
+
+        def timed_log_train(step: int, values: dict) -> dict:  # the runner logs at both window ends
+            marks[step] = _clocks()
+            return log_train(step, values)
+
+        runner.metrics.log_train = timed_log_train  # type: ignore[method-assign]
         runner.run()
-        rows = [json.loads(line) for line in (Path(tmp) / "run" / "metrics.jsonl").read_text().splitlines()]
-    times = {row["step"]: row["time"] for row in rows if row["kind"] == "train"}
-    return steps / (times[total] - times[learning_starts])
+    return _rates(steps, marks[learning_starts], marks[total])
 
 
-def sb3_speed(steps: int, learning_starts: int, threads: int, seed: int) -> float:
-    """Env steps/s of Stable-Baselines3's SAC over the same window."""
+def sb3_sac(learning_starts: int, seed: int):  # noqa: ANN201  (SB3 is an optional extra)
+    """Stable-Baselines3's SAC with the zoo settings for HalfCheetahBulletEnv-v0 (without gSDE)."""
     import gymnasium as gym
     import pybullet_envs_gymnasium  # noqa: F401  (registers the ids)
     from stable_baselines3 import SAC
+
+    return SAC(
+        "MlpPolicy", gym.make(ENV_ID), learning_rate=7.3e-4, buffer_size=300_000, batch_size=256, gamma=0.98,
+        tau=0.02, train_freq=8, gradient_steps=8, learning_starts=learning_starts, ent_coef="auto",
+        policy_kwargs={"net_arch": [400, 300]}, seed=seed, device="cpu", verbose=0,
+    )
+
+
+def sb3_speed(steps: int, learning_starts: int, threads: int, seed: int) -> tuple[float, float]:
+    """Env steps/s (wall, CPU) of Stable-Baselines3's SAC over the same window."""
     from stable_baselines3.common.callbacks import BaseCallback
 
     class Clock(BaseCallback):
-        """Records wall time when the step counter reaches the window's ends."""
+        """Records the clocks when the step counter reaches the window's ends."""
 
         def __init__(self) -> None:
             super().__init__()
-            self.marks: dict[int, float] = {}
+            self.marks: dict[int, tuple[float, float]] = {}
 
         def _on_step(self) -> bool:
             if self.num_timesteps in (learning_starts, learning_starts + steps):
-                self.marks[self.num_timesteps] = time.perf_counter()
+                self.marks[self.num_timesteps] = _clocks()
             return True
 
     torch.set_num_threads(threads)
-    env = gym.make(ENV_ID)
-    model = SAC(
-        "MlpPolicy", env, learning_rate=7.3e-4, buffer_size=300_000, batch_size=256, gamma=0.98, tau=0.02,
-        train_freq=8, gradient_steps=8, learning_starts=learning_starts, ent_coef="auto",
-        policy_kwargs={"net_arch": [400, 300]}, seed=seed, device="cpu", verbose=0,
-    )
+    model = sb3_sac(learning_starts, seed)
     clock = Clock()
     model.learn(learning_starts + steps, callback=clock)
-    env.close()
-    return steps / (clock.marks[learning_starts + steps] - clock.marks[learning_starts])
+    model.get_env().close()
+    return _rates(steps, clock.marks[learning_starts], clock.marks[learning_starts + steps])
+
+
+def update_speeds(learning_starts: int, threads: int, blocks: int, seed: int = 0) -> tuple[float, float]:
+    """Median CPU milliseconds per gradient step: (gaikit, SB3), alternating blocks of 16."""
+    from stable_baselines3.common.logger import configure
+
+    torch.set_num_threads(threads)
+    model = sb3_sac(learning_starts, seed)
+    model.learn(learning_starts)  # random actions only: fills the buffer, no update yet
+    model.set_logger(configure(None, []))
+    config = resolve_cli_config(get_registry(), "halfcheetah", config_file=None, choices={},
+                                train_flags={"--seed": seed}, overrides=[f"train.threads={threads}"])
+    built = build_run(config, get_registry(), AGENT_BUILDERS)
+    envs, agent = built.envs, built.agent
+    obs, _ = envs.reset(seed=seed)
+    for step in range(learning_starts):  # random actions: the gaussian selector's warm-up
+        actions = agent.act(obs, step)
+        next_obs, rewards, terminated, truncated, infos = envs.step(actions)
+        agent.observe(Transition(obs, actions, rewards, true_next_obs(next_obs, infos), terminated, truncated, infos))
+        obs = next_obs
+    envs.close()
+    times: dict[str, list[float]] = {"gaikit": [], "sb3": []}
+    for _ in range(blocks):
+        start = time.process_time()
+        model.train(gradient_steps=16, batch_size=256)
+        times["sb3"].append((time.process_time() - start) / 16)
+        start = time.process_time()
+        for _ in range(16):
+            agent.learn()
+        times["gaikit"].append((time.process_time() - start) / 16)
+    return statistics.median(times["gaikit"]) * 1e3, statistics.median(times["sb3"]) * 1e3
 
 
 def main() -> None:
@@ -99,20 +157,34 @@ def main() -> None:
     parser.add_argument("--learning-starts", type=int, default=10_000, help="random-action steps before learning")
     parser.add_argument("--rounds", type=int, default=3, help="measurements of each framework, alternating")
     parser.add_argument("--threads", type=int, default=1, help="torch threads for both")
+    parser.add_argument("--mode", choices=["loop", "update", "both"], default="both", help="what to measure")
+    parser.add_argument("--blocks", type=int, default=20, help="alternating blocks of 16 updates (update mode)")
     args = parser.parse_args()
+    if args.mode in ("update", "both"):
+        g_ms, s_ms = update_speeds(args.learning_starts, args.threads, args.blocks)
+        print(f"update only: gaikit {g_ms:.2f} ms, Stable-Baselines3 {s_ms:.2f} ms CPU per gradient step "
+              f"(median of {args.blocks} alternating blocks of 16), ratio {s_ms / g_ms:.2f}x "
+              f"(load {os.getloadavg()[0]:.2f})", flush=True)
+    if args.mode == "update":
+        return
 
     print(f"SAC on {ENV_ID}: {args.steps} env steps (= gradient steps) after {args.learning_starts} random steps, "
           f"torch {torch.__version__}, {args.threads} thread(s), load average at start {os.getloadavg()[0]:.2f}")
-    results: dict[str, list[float]] = {"gaikit": [], "sb3": []}
+    wall: dict[str, list[float]] = {"gaikit": [], "sb3": []}
+    cpu: dict[str, list[float]] = {"gaikit": [], "sb3": []}
     runs = {"gaikit": gaikit_speed, "sb3": sb3_speed}
     for r in range(args.rounds):
         order = ["gaikit", "sb3"] if r % 2 == 0 else ["sb3", "gaikit"]
         for name in order:
-            speed = runs[name](args.steps, args.learning_starts, args.threads, seed=r)
-            results[name].append(speed)
-            print(f"  round {r + 1}: {name:6s} {speed:7.1f} env steps/s   (load {os.getloadavg()[0]:.2f})", flush=True)
-    g, s = statistics.median(results["gaikit"]), statistics.median(results["sb3"])
-    print(f"median: gaikit {g:.1f} steps/s, Stable-Baselines3 {s:.1f} steps/s, ratio {g / s:.2f}x")
+            w, c = runs[name](args.steps, args.learning_starts, args.threads, seed=r)
+            wall[name].append(w)
+            cpu[name].append(c)
+            print(f"  round {r + 1}: {name:6s} {w:7.1f} env steps per wall s, {c:7.1f} per CPU s"
+                  f"   (load {os.getloadavg()[0]:.2f})", flush=True)
+    for label, table in (("wall", wall), ("CPU", cpu)):
+        g, s = statistics.median(table["gaikit"]), statistics.median(table["sb3"])
+        print(f"median per {label} second: gaikit {g:.1f} steps/s, Stable-Baselines3 {s:.1f} steps/s, "
+              f"ratio {g / s:.2f}x")
 
 
 if __name__ == "__main__":

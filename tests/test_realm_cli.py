@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from gaikit.cli import main
@@ -69,3 +71,19 @@ def test_ddqn_trains_the_player_country(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "finished 60 steps" in out
     assert (run_dir / "checkpoints").is_dir() and (run_dir / "episodes.csv").read_text().count("\n") >= 5
+
+
+def test_spending_explanations_carry_the_budget(runs, capsys):
+    for date in ("1836-01-29", "1836-02-26", "1836-03-25", "1836-04-22", "1836-05-20"):
+        assert main(["explain", str(runs["a"]), "--country", "Avaria", "--date", date, "--json"]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    spending = [r for r in records if r["kind"] == "spending"]
+    assert spending and all(r["note"].startswith("budget: ") for r in spending)
+    assert {r["direction"] for r in spending} >= {"increase"}
+
+
+def test_years_is_only_for_games_with_years(tmp_path, capsys):
+    assert main(["run", "CartPole-v1", "--learner", "ddqn", "--years", "5", "--run-dir", str(tmp_path / "x")]) == 2
+    assert "game.years: unknown field" in capsys.readouterr().err
+    assert main(["run", "realm", "--agent", "strategy", "--years", "0", "--run-dir", str(tmp_path / "y")]) == 2
+    assert "game.years" in capsys.readouterr().err and not (tmp_path / "y").exists()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-#: Episodes in the moving average drawn over the episode returns.
+#: Episodes in the moving average drawn over the episode returns (fewer in short runs).
 MOVING_AVERAGE = 100
 
 
@@ -68,7 +68,7 @@ def plot_learning_curve(run_dir: Path | str, title: str = "") -> Path:
     ax = fig.add_subplot(1, 1, 1)
     if len(returns):
         ax.plot(steps, returns, ".", color="tab:blue", alpha=0.25, markersize=3, label="episode return")
-        window = min(MOVING_AVERAGE, len(returns))
+        window = min(MOVING_AVERAGE, max(1, len(returns) // 5))  # short runs: a window that still bends
         ax.plot(steps, moving_average(returns, window), color="tab:blue", label=f"moving average ({window})")
     if len(eval_steps):
         ax.errorbar(eval_steps, eval_means, yerr=eval_stds, fmt="o-", color="tab:orange",

@@ -136,8 +136,8 @@ class Runner:
                         self._iteration()
                         if self.progress.due():
                             self._show_progress()
-                    if not self.stop.requested and self.train.eval_every and self.last_eval_step != self.step:
-                        self._evaluate()
+                    if self.step >= total and self.train.eval_every and self.last_eval_step != self.step:
+                        self._evaluate(interruptible=False)  # the final evaluation always completes
                     path = self._checkpoint()
             except KeyboardInterrupt:
                 self.metrics.close()
@@ -149,7 +149,7 @@ class Runner:
         self.metrics.plot(self.game.name)
         self.metrics.close()
         self.close_envs()
-        status = "interrupted" if self.stop.requested else "finished"
+        status = "finished" if self.step >= total else "interrupted"
         return RunResult(status, self.step, path, self.last_eval)
 
     def _iteration(self) -> None:
@@ -184,7 +184,8 @@ class Runner:
         if train.eval_every and self.step >= self.next_eval and not self.stop.requested:
             if self._evaluate() is not None:
                 self.next_eval = _next_boundary(self.next_eval, train.eval_every, self.step)
-        if train.checkpoint_every and self.step >= self.next_checkpoint and self.step < train.steps:
+        if (train.checkpoint_every and self.step >= self.next_checkpoint and self.step < train.steps
+                and not self.stop.requested):  # a stop writes its own checkpoint
             self._checkpoint()
             self.next_checkpoint = _next_boundary(self.next_checkpoint, train.checkpoint_every, self.step)
 
@@ -214,11 +215,12 @@ class Runner:
         eta = (self.train.steps - self.step) / speed if speed > 0 else float("inf")
         self.progress.log(self.step, self.tracker.count, values["mean_return_100"], speed, eta)
 
-    def _evaluate(self) -> EvalResult | None:
+    def _evaluate(self, interruptible: bool = True) -> EvalResult | None:
         if self._eval_envs is None:
             self._eval_envs = self.game.make_vector_env(1, seed=self.eval_seed)
+        should_stop = (lambda: self.stop.requested) if interruptible else None
         result = evaluate(self.agent, self._eval_envs, self.train.eval_episodes, self.eval_seed, self.step,
-                          should_stop=lambda: self.stop.requested)
+                          should_stop=should_stop)
         self.agent.explain_records()  # explain.jsonl logs training play only; drop evaluation decisions
         if result is None:
             return None

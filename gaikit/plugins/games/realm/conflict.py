@@ -101,6 +101,10 @@ def tick_plays(realm: "Realm") -> None:
     for play in list(realm.plays):
         if any(realm.countries[i].at_war for side in play.sides for i in side):
             continue  # already a war
+        if realm.countries[play.attacker].eliminated or realm.countries[play.defender].eliminated:
+            realm.chronicle.add(realm.week, "play", f"play #{play.id} collapses: a leader is gone", play.attacker)
+            close(realm, play)
+            continue
         age = realm.week - play.started
         if age in SWAY_WEEKS:
             for side in (ATTACKER, DEFENDER):
@@ -132,6 +136,10 @@ def _finish(realm: "Realm", play: Play) -> None:
 def tick_wars(realm: "Realm") -> None:
     """One week of every war."""
     for war in list(realm.wars):
+        attacker, defender = realm.countries[war.play.attacker], realm.countries[war.play.defender]
+        if attacker.eliminated or defender.eliminated:  # a leader annexed in another war
+            end_war(realm, war, "defender" if attacker.eliminated else "attacker")
+            continue
         outcome = tick_war(realm, war, realm.rng)
         if outcome is not None:
             end_war(realm, war, outcome)

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from gaikit.core.scoring import multipliers
+from gaikit.plugins.games.realm.diplomacy import relevant
 from gaikit.plugins.games.realm.world import FRIENDLY, HOSTILE, Country
 from gaikit.strategies.engine import Option
 
@@ -157,8 +158,6 @@ def join(realm: "Realm", play: Play, p: int, side: int, how: str) -> None:
 
 def participants(realm: "Realm", play: Play) -> list[int]:
     """Countries relevant to either leader that are free to take part."""
-    from gaikit.plugins.games.realm.diplomacy import relevant
-
     out = set(relevant(realm, play.attacker)) | set(relevant(realm, play.defender))
     return sorted(
         i for i in out
@@ -216,6 +215,11 @@ def offer_sways(realm: "Realm", play: Play, side: int) -> None:
         costs.append((needed_sway(own, other, neutral), p))
     for cost, p in sorted(costs):
         if cost > budget or p not in play.neutral:
+            continue
+        if cost == 0:  # sympathy moved it since the play began: no sway needed
+            joined = decide_stance(realm, play, p)
+            if joined is not None:
+                join(realm, play, p, joined, "of its own accord")
             continue
         play.sway[(p, side)] = float(cost)
         if decide_stance(realm, play, p) == side:

@@ -29,7 +29,9 @@ from gaikit.plugins.games.realm.economy import (
     army_capacity,
 )
 from gaikit.plugins.games.realm.features import country_features
+from gaikit.plugins.games.realm.plays import Play
 from gaikit.plugins.games.realm.series import Series
+from gaikit.plugins.games.realm.war import War
 from gaikit.plugins.games.realm.world import (
     ADMIN, BARRACKS, FARM, MINE, WEEKS_PER_YEAR, WORKSHOP, Country, WorldMap, country_names,
 )
@@ -40,7 +42,7 @@ from gaikit.strategies.engine import Context, StrategyEngine
 SWEEP_WEEKS = 24
 #: ``recorder(country, week, kind, decision_or_record, note)``: sees every decision (for explanations);
 #: ``note`` is a dict of context the decision itself does not hold (e.g. the budget).
-Recorder = Callable[[Country, int, str, Any], None]
+Recorder = Callable[[Country, int, str, Any, dict[str, Any]], None]
 START_RESERVE_WEEKS = 20
 
 
@@ -74,8 +76,8 @@ class Realm:
         self.recorder = recorder
         self.chronicle = Chronicle()
         self.series = Series(country_names(countries))
-        self.plays: list[Any] = []
-        self.wars: list[Any] = []
+        self.plays: list[Play] = []
+        self.wars: list[War] = []
         self._ids = 0
         self._contexts: dict[int, Context] = {}
         self._neighbours: dict[int, list[int]] = {}

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from gaikit.plugins.games.realm.plays import ATTACKER, DEFENDER, Play
+from gaikit.plugins.games.realm.diplomacy import add_desire_points
+from gaikit.plugins.games.realm.plays import ATTACKER, DEFENDER, Play, close
 
 if TYPE_CHECKING:
     from gaikit.plugins.games.realm.simulation import Realm
@@ -88,7 +89,9 @@ def tick_war(realm: "Realm", war: War, rng: np.random.Generator) -> str | None:
 def enforce_goal(realm: "Realm", play: Play) -> str:
     """The attacker gets its war goal (after a won war or when the defender backs down); returns a description."""
     attacker, defender = realm.countries[play.attacker], realm.countries[play.defender]
-    if play.goal == "conquer_state" and realm.map.owner[play.state] == defender.index:
+    if play.goal == "conquer_state":
+        if realm.map.owner[play.state] != defender.index:
+            return f"{realm.state_name(play.state)} is no longer {defender.name}'s: the goal is void"
         realm.transfer_state(play.state, attacker, defender)
         return f"{attacker.name} takes {realm.state_name(play.state)} from {defender.name}"
     amount = TRIBUTE_WEEKS * float(realm.economy.income[defender.index])
@@ -99,9 +102,6 @@ def enforce_goal(realm: "Realm", play: Play) -> str:
 
 def end_war(realm: "Realm", war: War, outcome: str) -> None:
     """Peace: enforce the result, fire events, free the members."""
-    from gaikit.plugins.games.realm.diplomacy import add_desire_points
-    from gaikit.plugins.games.realm.plays import close
-
     play = war.play
     attacker, defender = realm.countries[play.attacker], realm.countries[play.defender]
     if outcome == "attacker":

@@ -1,0 +1,74 @@
+"""Collect a HalfCheetah SAC run's evaluations into docs/results/halfcheetah/.
+
+Reads the greedy evaluations (``"kind": "eval"`` rows) of ``RUN_DIR/metrics.jsonl``
+and writes, next to the run's config:
+
+- ``eval.csv``: step, mean, std, min, max of every evaluation;
+- ``eval_curve.png``: mean +- std against env steps, with the rl-baselines3-zoo
+  SAC reference (2,792 at 1M steps) and the issue's target (2,800 by 500k);
+- ``summary.txt``: the final evaluation's 10-episode mean and the best one.
+
+    .venv/bin/python scripts/halfcheetah_results.py runs/halfcheetah-sac-evidence [--out docs/results/halfcheetah]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+ZOO_SAC = 2792.0  # rl-baselines3-zoo, SAC, HalfCheetahBulletEnv-v0, 1M steps
+TARGET = (500_000, 2800.0)
+
+
+def main() -> None:
+    """Write eval.csv, eval_curve.png and summary.txt from a run directory."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("run_dir", type=Path)
+    parser.add_argument("--out", type=Path, default=Path("docs/results/halfcheetah"))
+    args = parser.parse_args()
+    rows = [json.loads(line) for line in (args.run_dir / "metrics.jsonl").read_text().splitlines() if line.strip()]
+    evals = [row for row in rows if row["kind"] == "eval"]
+    if not evals:
+        raise SystemExit(f"{args.run_dir}: no evaluation rows in metrics.jsonl yet")
+    args.out.mkdir(parents=True, exist_ok=True)
+    with (args.out / "eval.csv").open("w") as handle:
+        handle.write("step,mean,std,min,max,episodes\n")
+        for row in evals:
+            handle.write(f"{row['step']},{row['mean']:.2f},{row['std']:.2f},{row['min']:.2f},{row['max']:.2f},"
+                         f"{row['episodes']}\n")
+    steps = [row["step"] for row in evals]
+    means = [row["mean"] for row in evals]
+    stds = [row["std"] for row in evals]
+    fig, ax = plt.subplots(figsize=(7, 4), dpi=120)
+    ax.plot(steps, means, marker="o", label="gaikit SAC, greedy, 10 episodes")
+    ax.fill_between(steps, [m - s for m, s in zip(means, stds)], [m + s for m, s in zip(means, stds)], alpha=0.25)
+    ax.axhline(ZOO_SAC, color="gray", linestyle="--", label="rl-baselines3-zoo SAC at 1M steps (2,792)")
+    ax.plot([TARGET[0]], [TARGET[1]], marker="*", color="red", linestyle="none", markersize=10,
+            label="target: 2,800 by 500k steps")
+    ax.set_xlabel("env steps")
+    ax.set_ylabel("episode return")
+    ax.set_title("SAC on HalfCheetahBulletEnv-v0 (pybullet-envs-gymnasium)")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(args.out / "eval_curve.png")
+    final, best = evals[-1], max(evals, key=lambda row: row["mean"])
+    summary = (
+        f"run: {args.run_dir}\n"
+        f"final evaluation at step {final['step']:,}: mean {final['mean']:.1f} +- {final['std']:.1f} "
+        f"over {final['episodes']} episodes\n"
+        f"best evaluation at step {best['step']:,}: mean {best['mean']:.1f} +- {best['std']:.1f}\n"
+        f"reference: rl-baselines3-zoo SAC 2,792 +- 12 at 1,000,000 steps\n"
+    )
+    (args.out / "summary.txt").write_text(summary)
+    print(summary, end="")
+
+
+if __name__ == "__main__":
+    main()
