@@ -23,7 +23,8 @@ def default_dir_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cwd = tmp_path_factory.mktemp("cwd")
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(cwd)
-        assert main(["run", "CartPole-v1", "--learner", "ddqn", "--seed", "3", *TINY]) == 0
+        assert main(["run", "CartPole-v1", "--learner", "ddqn", "--seed", "3", *TINY,
+                     "--set", "learner.n_step=2", "--set", "memory.n_step=1"]) == 0
     (run_dir,) = (cwd / "runs").iterdir()
     return run_dir
 
@@ -33,6 +34,8 @@ def test_default_run_dir_name_and_saved_config(default_dir_run):
     config = load_resolved_config(default_dir_run / "config.yaml")
     assert config.game.options["env_id"] == "CartPole-v1" and config.learner.name == "ddqn"
     assert (config.train.steps, config.train.seed, config.encoder.options["hidden"]) == (40, 3, [8])
+    # The memory builds the learner's n-step returns, and the saved config says so.
+    assert config.memory.options["n_step"] == config.learner.options["n_step"] == 2
     assert {p.name for p in default_dir_run.iterdir()} >= {
         "config.yaml", "metrics.jsonl", "episodes.csv", "checkpoints", "plots", "tb"}
     rows = [json.loads(line) for line in (default_dir_run / "metrics.jsonl").read_text().splitlines()]

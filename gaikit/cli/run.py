@@ -19,7 +19,7 @@ from gaikit.cli.resolve import (
     game_label,
     resolve_cli_config,
 )
-from gaikit.core.build import build_game, build_run
+from gaikit.core.build import build_game, build_run, effective_config
 from gaikit.core.checkpoint import load_latest_checkpoint, set_aside_newer, write_text_atomic
 from gaikit.core.config import RunConfig, StrategyConfig, TrainConfig, load_resolved_config
 from gaikit.core.errors import CheckpointError, ConfigError
@@ -65,6 +65,7 @@ def _train(config: RunConfig, registry: Registry, run_dir: Path, resume: dict[st
     created = resume is None and not run_dir.exists()
     try:
         if resume is None:
+            config = effective_config(config, built.agent)
             run_dir.mkdir(parents=True, exist_ok=True)
             write_text_atomic(run_dir / CONFIG_FILE, config.to_yaml())
         runner = Runner(built.agent, built.game, config, run_dir, envs=built.envs, resume=resume,

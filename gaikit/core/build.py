@@ -135,6 +135,17 @@ def build_learned_agent(ctx: AgentContext) -> LearnedAgent:
     )
 
 
+def effective_config(config: RunConfig, agent: Agent) -> RunConfig:
+    """``config`` as the agent was really built: the memory's ``n_step`` is the learner's.
+
+    This is what a run directory's ``config.yaml`` should record.
+    """
+    if not isinstance(agent, LearnedAgent) or config.memory is None or "n_step" not in config.memory.options:
+        return config
+    options = {**config.memory.options, "n_step": int(getattr(agent.learner, "n_step", 1))}
+    return config.model_copy(update={"memory": config.memory.model_copy(update={"options": options})})
+
+
 #: The agent kinds core knows; the CLI adds its own on top (see :func:`build_agent`).
 AGENT_BUILDERS: dict[str, AgentBuilder] = {"learned": build_learned_agent}
 
