@@ -33,7 +33,7 @@ test-example: setup  ## install examples/gaikit-plugin-example, run its tests an
 	cd examples/gaikit-plugin-example && ../../$(BIN)/python -m pytest -q -p no:cacheprovider --gaikit-contract=gaikit-plugin-example
 
 bench: $(VENV)/.bench-installed  ## benchmarks (installs the optional peers, e.g. Stable-Baselines3)
-	$(BIN)/python benchmarks/run_all.py
+	set -e; for script in benchmarks/bench_*.py; do echo "== $$script"; OMP_NUM_THREADS=1 $(BIN)/python $$script; done
 
 clean:
 	rm -rf $(VENV) runs

@@ -14,7 +14,7 @@ import pytest
 from gaikit.core.errors import ConfigError
 from gaikit.plugins.games.asterix_features import ASTERIX_FEATURE_NAMES, asterix_features, ram_from
 from gaikit.plugins.games.asterix_lookahead import ACTIONS, lookahead
-from gaikit.plugins.games.asterix_ram import HARMFUL, POPUP, REWARD, decode, input_frames, sprite_kind
+from gaikit.plugins.games.asterix_ram import EMPTY, HARMFUL, POPUP, REWARD, decode, input_frames, object_kind
 
 gym.register_envs(ale_py)
 
@@ -90,10 +90,20 @@ def test_object_x_matches_the_sprite_drawn_in_its_lane(played) -> None:
     assert checked > 500
 
 
-def test_sprite_kinds() -> None:
-    sprites = np.array([0, 11, 12, 72, 108, 192, 204, 216])
-    expected = [0, 0, POPUP, POPUP, REWARD, REWARD, HARMFUL, HARMFUL]
-    assert sprite_kind(sprites).tolist() == expected
+def test_object_kinds() -> None:
+    sprites = np.array([0, 11, 12, 72, 108, 192, 204, 228])
+    draws = np.array([1, 0, 0, 0, 2, 0, 3, 0])
+    timers = np.array([1, 1, 200, 30, 1, 1, 1, 1])
+    assert object_kind(sprites, draws, timers).tolist() == [EMPTY, EMPTY, POPUP, POPUP, REWARD, REWARD, HARMFUL, REWARD]
+
+
+def test_the_draw_bit_decides_lyre_or_item_at_every_stage(played) -> None:
+    rams, _ = played
+    for ram in rams:
+        sprite = ram[18 - np.arange(8)]
+        kind = decode(ram).kind
+        assert np.all(kind[np.isin(sprite, (204, 216))] == HARMFUL)
+        assert np.all(kind[(sprite >= 108) & (sprite < 198) & (sprite % 12 == 0)] == REWARD)
 
 
 def _draw(game, lane: int, lyre: bool) -> None:
@@ -258,3 +268,15 @@ def test_shipped_strategy_plays_asterix_through_the_engine() -> None:
     explained = agent.explain()["decisions"][0]
     assert explained["winner"] in ACTIONS
     env.close()
+
+
+def test_items_past_stage_23_are_still_items(game) -> None:
+    """From stage 24 item sprites run past the table (228, ...); the draw bit still calls them items."""
+    ale = game.unwrapped.ale
+    ale.setRAM(54, 24)
+    ale.act(game.unwrapped._action_set[0])
+    ram = ale.getRAM()
+    sprite, kind = ram[18 - np.arange(8)], decode(ram).kind
+    drawn = (ram[29 + np.arange(8)] & 1) == 0
+    assert np.any(sprite[drawn] >= 198), "item sprites beyond the lyre's range"
+    assert np.all(kind[drawn & (sprite != 11)] == REWARD)

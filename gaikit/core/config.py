@@ -57,7 +57,9 @@ class TrainConfig(BaseModel):
     checkpoint_every: int = Field(50_000, ge=0, description="Env steps between checkpoints (0: only at the end).")
     log_every: int = Field(1_000, ge=1, description="Env steps between metric log lines.")
     keep_checkpoints: int = Field(2, ge=1, description="Checkpoints kept on disk; older ones are deleted.")
-    threads: int = Field(0, ge=0, description="torch intra-op threads (0: torch's default).")
+    threads: int = Field(
+        1, ge=0, description="torch intra-op threads (0: torch's default; 1 suits small networks on few cores)."
+    )
 
 
 class StrategyConfig(BaseModel):

@@ -16,7 +16,7 @@ address    meaning
 42 + l     x of the object in lane l (5..143), lanes 0, 2, 4, 6 move right,
            lanes 1, 3, 5, 7 move left; each lane holds one object
 18 - l     sprite of lane l's object, redrawn every frame: 11 empty, < 100
-           points pop-up (harmless), 108 + 12 k an item, >= 198 a lyre
+           points pop-up (harmless), 108 + 12 k an item, 204/216 a lyre
 29 + l     lane l's object draw: bit 0 set = a lyre (kills), clear = an
            item (reward); the sprite byte follows it on the next frame
 26 - l     pop-up timer of lane l: frames the points stay frozen in place
@@ -78,14 +78,19 @@ def input_frames(counter: int, frames: int) -> np.ndarray:
     return before % 4 == 0
 
 
-def sprite_kind(sprite: np.ndarray) -> np.ndarray:
-    """Kind of each object from its sprite byte: EMPTY, REWARD, HARMFUL or POPUP."""
+def object_kind(sprite: np.ndarray, draw: np.ndarray, popup_timer: np.ndarray) -> np.ndarray:
+    """Kind of each lane's object: EMPTY, REWARD, HARMFUL or POPUP.
+
+    ``sprite`` (addresses 18 - l) says empty (11); a running ``popup_timer``
+    (26 - l) says points pop-up; otherwise bit 0 of ``draw`` (29 + l) says
+    lyre. The sprite's value range cannot tell items from lyres from stage
+    24 on, where the item pointers run past the table.
+    """
     s = np.asarray(sprite, dtype=np.int64)
-    kind = np.full(s.shape, POPUP, dtype=np.int64)
-    kind[(s == 11) | (s == 0)] = EMPTY
-    kind[(s >= 100) & (s < 198)] = REWARD
-    kind[s >= 198] = HARMFUL
-    return kind
+    lyre = (np.asarray(draw, dtype=np.int64) & 1) == 1
+    kind = np.where(lyre, HARMFUL, REWARD)
+    kind = np.where(np.asarray(popup_timer) > 1, POPUP, kind)
+    return np.where((s == 11) | (s == 0), EMPTY, kind)
 
 
 def bcd(byte: int) -> int:
@@ -130,9 +135,9 @@ def decode(ram: np.ndarray) -> AsterixState:
         raise ValueError(f"expected 128 RAM bytes, got {r.shape[0]}")
     lanes = np.arange(LANES)
     sprite = r[OBJECT_SPRITE - lanes]
-    kind = sprite_kind(sprite)
     timer = r[POPUP_TIMER - lanes]
-    popup_frames = np.where((kind == POPUP) & (timer > 1), timer, 0)
+    kind = object_kind(sprite, r[OBJECT_DRAW + lanes], timer)
+    popup_frames = np.where(kind == POPUP, timer, 0)
     stage = int(r[STAGE])
     return AsterixState(
         lane=int(np.clip((125 - r[PLAYER_Y]) // 16, 0, LANES - 1)),

@@ -5,7 +5,7 @@ The rule (what :func:`capture_env_state` supports):
 * every layer of the wrapper chain (``TimeLimit``, ``OrderEnforcing``,
   ``PassiveEnvChecker``, ... and the unwrapped env) is walked, and each
   instance attribute is captured if it is *plain data*: ``None``, ``bool``,
-  ``int``, ``float``, ``str``, numpy arrays and scalars, numpy ``Generator``\\ s
+  ``int``, ``float``, ``str``, numpy arrays and scalars, numpy ``Generator`` objects
   (saved as their ``bit_generator`` state), and lists/tuples/str-keyed dicts of
   those. That covers classic control: ``state``, ``steps_beyond_terminated``,
   ``np_random``, ``TimeLimit._elapsed_steps``, the wrappers' order flags.
