@@ -101,3 +101,12 @@ def test_actions_are_checked_against_the_action_space(tmp_path: Path, game: Lane
     path.write_text(LANES_YAML.replace("act: move\n", ""))
     with pytest.raises(ConfigError, match="act: the strategy agent needs"):
         make_agent(path, game)
+
+
+def test_no_allowed_option_is_a_clear_error_not_a_crash(tmp_path: Path, game: LanesGame) -> None:
+    path = tmp_path / "forbidding.yaml"
+    path.write_text(LANES_YAML.replace("tier: {value: wants-to-have", "tier: {value: must-not-have"))
+    agent = make_agent(path, game)
+    obs, _ = game.make_env(seed=0).reset(seed=0)
+    with pytest.raises(ConfigError, match="every option is must-not-have"):
+        agent.act(obs[None], 0)

@@ -126,6 +126,11 @@ class StrategyAgent(Agent):
             engine.watch(ctx)
             engine.event("tick", ctx)
             decision = engine.decide(self.strategies.act, ctx, explore=explore)  # type: ignore[arg-type]
+            if decision.action is None:
+                raise ConfigError(
+                    f"decision {self.strategies.act!r} left no action to take at step {step}: every option is "
+                    "must-not-have (or masked); keep one option allowed as a last resort, e.g. a no-op"
+                )
             actions.append(decision.action)
             decisions.append(decision)
             contexts.append(ctx)
