@@ -17,8 +17,11 @@ from __future__ import annotations
 import math
 from typing import Literal, Mapping
 
+import gymnasium as gym
 import torch
 from torch import nn
+
+from gaikit.core.errors import GaikitError
 
 Padding = Literal["valid", "same"]
 InitScheme = Literal["he_uniform", "orthogonal", "torch"]
@@ -105,3 +108,17 @@ def pick(obs: torch.Tensor | Mapping[str, torch.Tensor], key: str | None) -> tor
     if not isinstance(obs, Mapping):
         raise TypeError(f"expected a dict observation with key {key!r}, got one array")
     return obs[key]
+
+
+def keyed_space(observation_space: gym.Space, key: str, encoder: str) -> tuple[gym.Space, str | None]:
+    """The part of ``observation_space`` an encoder reads, and the dict key it sits under.
+
+    A ``Dict`` space must hold ``key``; any other space is returned whole with key ``None``.
+    """
+    if not isinstance(observation_space, gym.spaces.Dict):
+        return observation_space, None
+    if key not in observation_space.spaces:
+        raise GaikitError(
+            f"encoder {encoder!r}: the observation dict has no {key!r} (keys: {list(observation_space.spaces)})"
+        )
+    return observation_space.spaces[key], key

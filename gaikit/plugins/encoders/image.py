@@ -17,7 +17,16 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
 from gaikit.core.components import Encoder, RegisterFn, TensorObservation
 from gaikit.core.errors import GaikitError
-from gaikit.plugins.encoders.atari_layers import InitScheme, NatureConvs, Padding, as_float, initialise, mlp, pick
+from gaikit.plugins.encoders.atari_layers import (
+    InitScheme,
+    NatureConvs,
+    Padding,
+    as_float,
+    initialise,
+    keyed_space,
+    mlp,
+    pick,
+)
 from gaikit.testing.spaces import image_box, pixels_and_ram, sample_spaces
 
 
@@ -36,12 +45,7 @@ class ImageEncoderConfig(BaseModel):
 
 def pixel_space(observation_space: gym.Space, encoder: str) -> tuple[gym.spaces.Box, str | None]:
     """The pixel ``Box`` of ``observation_space`` and the dict key it sits under (``None``: not a dict)."""
-    key: str | None = None
-    space = observation_space
-    if isinstance(space, gym.spaces.Dict):
-        if "pixels" not in space.spaces:
-            raise GaikitError(f"encoder {encoder!r}: the observation dict has no 'pixels' (keys: {list(space.spaces)})")
-        key, space = "pixels", space.spaces["pixels"]
+    space, key = keyed_space(observation_space, "pixels", encoder)
     if not isinstance(space, gym.spaces.Box) or len(space.shape) not in (3, 4):
         raise GaikitError(
             f"encoder {encoder!r} needs stacked frames shaped (stack, H, W) or (stack, H, W, 3), "

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
 from gaikit.core.components import Encoder, RegisterFn, TensorObservation
 from gaikit.core.errors import GaikitError
-from gaikit.plugins.encoders.atari_layers import InitScheme, as_float, initialise, mlp, pick
+from gaikit.plugins.encoders.atari_layers import InitScheme, as_float, initialise, keyed_space, mlp, pick
 from gaikit.testing.spaces import pixels_and_ram, ram_box, sample_spaces
 
 
@@ -32,12 +32,7 @@ class RamEncoderConfig(BaseModel):
 
 def ram_space(observation_space: gym.Space, encoder: str) -> tuple[gym.spaces.Box, str | None]:
     """The RAM ``Box`` of ``observation_space`` and the dict key it sits under (``None``: not a dict)."""
-    key: str | None = None
-    space = observation_space
-    if isinstance(space, gym.spaces.Dict):
-        if "ram" not in space.spaces:
-            raise GaikitError(f"encoder {encoder!r}: the observation dict has no 'ram' (keys: {list(space.spaces)})")
-        key, space = "ram", space.spaces["ram"]
+    space, key = keyed_space(observation_space, "ram", encoder)
     if not isinstance(space, gym.spaces.Box) or len(space.shape) not in (1, 2):
         raise GaikitError(
             f"encoder {encoder!r} needs RAM bytes shaped (stack, 128) or (128,), got "
