@@ -18,6 +18,15 @@ Read top to bottom, one :meth:`SACLearner.update` is:
    so alpha grows when the policy's entropy is below the target and shrinks above it.
 5. **Polyak**: ``target <- (1 - tau) * target + tau * online`` every
    ``target_update_freq`` steps.
+
+The losses are those above, but their gradients are formed by hand: the
+losses' derivatives in the network outputs are elementwise (``w * td / n`` for
+the critic, ``alpha / n`` and ``-1 / n`` at the smaller Q for the actor), and
+the networks backpropagate them with their written-out backward
+(:mod:`~gaikit.plugins.learners.sac_networks`), which skips autograd's
+per-layer bookkeeping and the critic's frozen weights. The temperature loss is
+linear in ``log_alpha``, so its gradient is set directly. The optimisers are
+Adam's fused kernel called without the ``step`` wrapper (:class:`FusedAdam`).
 """
 
 from __future__ import annotations
@@ -34,6 +43,7 @@ from gaikit.core.components import Batch, Encoder, Learner, Observation, Prefere
 from gaikit.core.errors import ConfigError
 from gaikit.core.hookspecs import Register
 from gaikit.core.tensors import as_tensor_obs
+from gaikit.plugins.learners.fused_adam import FusedAdam
 from gaikit.plugins.learners.sac_networks import Actor, BoxScaling, TwinCritic
 
 
@@ -59,9 +69,15 @@ class SACConfig(BaseModel):
     max_grad_norm: float | None = Field(None, gt=0.0, description="Clip gradient norms to this (None: no clipping).")
 
 
-def _adam(params: list[torch.nn.Parameter] | list[torch.Tensor], lr: float) -> torch.optim.Adam:
+def _clear_grads(params: list[torch.nn.Parameter]) -> None:
+    """``optimizer.zero_grad(set_to_none=True)`` without its wrapper."""
+    for p in params:
+        p.grad = None
+
+
+def _adam(params: list[torch.nn.Parameter] | list[torch.Tensor], lr: float) -> FusedAdam:
     # The fused CPU kernel updates all tensors in one call (much faster than the per-tensor loop).
-    return torch.optim.Adam(params, lr=lr, fused=True)
+    return FusedAdam(params, lr=lr)
 
 
 class SACLearner(Learner):
@@ -117,6 +133,10 @@ class SACLearner(Learner):
 
     def update(self, batch: Batch) -> UpdateResult:
         """One critic step, the actor/temperature phase when due, and the Polyak update."""
+        with torch.no_grad():  # every gradient below is formed by hand (see sac_networks)
+            return self._update(batch)
+
+    def _update(self, batch: Batch) -> UpdateResult:
         cfg = self.config
         obs, next_obs = as_tensor_obs(batch.obs), as_tensor_obs(batch.next_obs)
         actions = torch.as_tensor(np.asarray(batch.actions, dtype=np.float32)).reshape(len(batch.actions), -1)
@@ -125,19 +145,23 @@ class SACLearner(Learner):
         weights = torch.as_tensor(np.asarray(batch.weights, dtype=np.float32))
 
         # 1. Soft bootstrap target from the target critic (0 discount on termination).
-        target_q = self.critic_target_values(rewards, discounts, next_obs)
+        target_q = self._target_values(rewards, discounts, next_obs)
 
-        # 2. Critic regression onto the target.
-        q1, q2 = self.critic(obs, actions)
-        td1, td2 = q1 - target_q, q2 - target_q
-        critic_loss = 0.5 * ((weights * td1.pow(2)).mean() + (weights * td2.pow(2)).mean())
-        self.critic_optimizer.zero_grad(set_to_none=True)
-        critic_loss.backward()
+        # 2. Critic regression onto the target: 0.5 * (mean(w * td1^2) + mean(w * td2^2)).
+        # The loss's gradient in each Q value is w * td / n, backpropagated by the critic's
+        # own backward (the networks' gradients are written out; see sac_networks).
+        q, tape = self.critic.values_taped(obs, actions)  # (2, batch): both heads
+        td = q - target_q
+        weighted_td = weights * td
+        inv_n = 1.0 / td.shape[1]
+        critic_loss = torch.dot(weighted_td.view(-1), td.view(-1)) * (0.5 * inv_n)
+        _clear_grads(self._critic_params)
+        self.critic.backward(tape, weighted_td * inv_n)
         self._clip(self._critic_params)
-        self.critic_optimizer.step()
+        self.critic_optimizer.step_direct()
         self.updates += 1
 
-        metrics = {"critic_loss": critic_loss.detach(), "q_mean": q1.detach().mean()}
+        metrics = {"critic_loss": critic_loss, "q_mean": q[0].mean()}
         # 3 + 4. Actor and temperature, delayed and compensated like CleanRL's policy_frequency.
         if self.updates % cfg.actor_update_freq == 0:
             for _ in range(cfg.actor_update_freq):
@@ -145,11 +169,11 @@ class SACLearner(Learner):
 
         # 5. Polyak averaging of the target critic.
         if self.updates % cfg.target_update_freq == 0:
-            with torch.no_grad():
-                torch._foreach_lerp_(self._target_params, self._critic_params, cfg.tau)
+            torch._foreach_lerp_(self._target_params, self._critic_params, cfg.tau)
 
-        td_errors = (0.5 * (td1.detach().abs() + td2.detach().abs())).numpy()
-        return UpdateResult(metrics={k: float(v) for k, v in metrics.items()}, td_errors=td_errors)
+        td_errors = td.abs().mean(0).numpy()  # the two heads' mean |td|
+        values = torch.stack(list(metrics.values())).tolist()  # one conversion for all metrics
+        return UpdateResult(metrics=dict(zip(metrics, values)), td_errors=td_errors)
 
     @torch.no_grad()
     def critic_target_values(
@@ -162,39 +186,49 @@ class SACLearner(Learner):
         ``0`` where the episode terminated (no bootstrap) and ``gamma`` where
         it continued or was truncated by a time limit.
         """
+        return self._target_values(rewards, discounts, next_obs)
+
+    def _target_values(
+        self, rewards: torch.Tensor, discounts: torch.Tensor, next_obs: torch.Tensor | dict[str, torch.Tensor]
+    ) -> torch.Tensor:
         next_actions, next_log_pi = self.actor.sample(next_obs, self.generator)
-        q1_next, q2_next = self.critic_target(next_obs, next_actions)
-        soft_value = torch.min(q1_next, q2_next) - self.log_alpha.detach().exp() * next_log_pi
+        min_q_next = self.critic_target.values(next_obs, next_actions).amin(0)
+        soft_value = min_q_next - self.log_alpha.detach().exp() * next_log_pi
         return self.config.reward_scale * rewards + discounts * soft_value
 
     def _actor_and_alpha_step(self, obs: torch.Tensor | dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         alpha = self.log_alpha.detach().exp()
-        self._set_critic_grad(False)  # gradients flow through Q to the action only
-        actions, log_pi = self.actor.sample(obs, self.generator)
-        q1, q2 = self.critic(obs, actions)
-        actor_loss = (alpha * log_pi - torch.min(q1, q2)).mean()
-        self.actor_optimizer.zero_grad(set_to_none=True)
-        actor_loss.backward()
-        self._set_critic_grad(True)
+        actions, log_pi, actor_tape = self.actor.sample_taped(obs, self.generator)
+        # The critic is frozen for this step: the gradient flows through Q to the action only.
+        q, critic_tape = self.critic.values_taped(obs, actions, frozen=True)
+        min_q = q.amin(0)
+        actor_loss = (alpha * log_pi - min_q).mean()
+        # The loss's gradient: alpha / n in each log-probability and -1 / n in the smaller
+        # Q value (split evenly on a tie, as torch.min's own backward does).
+        inv_n = 1.0 / len(log_pi)
+        smaller = (q == min_q).to(q.dtype)
+        grad_actions = self.critic.action_grad(critic_tape, smaller * (-inv_n / smaller.sum(0)))
+        _clear_grads(self._actor_params)
+        self.actor.backward(actor_tape, grad_actions, (alpha * inv_n).expand_as(log_pi))
         self._clip(self._actor_params)
-        self.actor_optimizer.step()
-        log_pi = log_pi.detach()
-        out = {"actor_loss": actor_loss.detach(), "entropy": -log_pi.mean(), "alpha": alpha}
+        self.actor_optimizer.step_direct()
+        out = {"actor_loss": actor_loss, "entropy": -log_pi.mean(), "alpha": alpha}
         if self.alpha_optimizer is not None:
             out["alpha_loss"] = self._alpha_step(log_pi)
         return out
 
     def _alpha_step(self, log_pi: torch.Tensor) -> torch.Tensor:
-        """One step on ``-log_alpha * (log_pi + target_entropy)``; returns the loss."""
-        alpha_loss = -(self.log_alpha * (log_pi + self.target_entropy)).mean()
-        self.alpha_optimizer.zero_grad(set_to_none=True)
-        alpha_loss.backward()
-        self.alpha_optimizer.step()
-        return alpha_loss.detach()
+        """One step on ``-log_alpha * (log_pi + target_entropy)``; returns the loss.
 
-    def _set_critic_grad(self, enabled: bool) -> None:
-        for p in self._critic_params:
-            p.requires_grad_(enabled)
+        The loss is linear in ``log_alpha``: its gradient ``-mean(log_pi + target_entropy)``
+        is set directly rather than through autograd.
+        """
+        assert self.alpha_optimizer is not None
+        gap = (log_pi + self.target_entropy).mean()
+        alpha_loss = -(self.log_alpha.detach() * gap)
+        self.log_alpha.grad = -gap
+        self.alpha_optimizer.step_direct()
+        return alpha_loss
 
     def _clip(self, params: list[torch.nn.Parameter]) -> None:
         if self.config.max_grad_norm is not None:
