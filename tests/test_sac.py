@@ -19,18 +19,7 @@ from gaikit.plugins.learners.squashed_gaussian import squashed_log_prob, tanh_lo
 from gaikit.plugins.memories.uniform import UniformMemoryConfig, make_uniform_memory
 from gaikit.plugins.selectors.gaussian import GaussianConfig, make_gaussian
 
-OBS = gym.spaces.Box(-5.0, 5.0, shape=(3,), dtype=np.float32)
-#: Asymmetric, non-unit bounds so the affine rescaling is exercised.
-ACTIONS = gym.spaces.Box(np.array([-2.0, 0.0], np.float32), np.array([2.0, 3.0], np.float32), dtype=np.float32)
-
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Tiny networks: one thread is fastest and immune to OpenMP stalls on a busy machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+from _sac_spaces import ACTIONS, OBS
 
 
 def make_learner(action_space=ACTIONS, seed=0, hidden=(16, 16), **config):

@@ -18,16 +18,7 @@ from gaikit.plugins.learners.fused_mlp import linear_params, mlps_backward, mlps
 from gaikit.plugins.learners.sac import SACConfig, make_sac
 from gaikit.plugins.learners.squashed_gaussian import sample_squashed, squash, squashed_log_prob
 
-OBS = gym.spaces.Box(-5.0, 5.0, shape=(3,), dtype=np.float32)
-ACTIONS = gym.spaces.Box(np.array([-2.0, 0.0], np.float32), np.array([2.0, 3.0], np.float32), dtype=np.float32)
-
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+from _sac_spaces import ACTIONS, OBS
 
 
 def sequential(in_dim, hidden, out_dim, seed):
