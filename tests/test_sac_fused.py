@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import io
 
-import gymnasium as gym
 import numpy as np
 import pytest
 import torch
