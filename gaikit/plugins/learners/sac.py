@@ -145,7 +145,7 @@ class SACLearner(Learner):
         weights = torch.as_tensor(np.asarray(batch.weights, dtype=np.float32))
 
         # 1. Soft bootstrap target from the target critic (0 discount on termination).
-        target_q = self._target_values(rewards, discounts, next_obs)
+        target_q = self.critic_target_values(rewards, discounts, next_obs)
 
         # 2. Critic regression onto the target: 0.5 * (mean(w * td1^2) + mean(w * td2^2)).
         # The loss's gradient in each Q value is w * td / n, backpropagated by the critic's
@@ -186,11 +186,6 @@ class SACLearner(Learner):
         ``0`` where the episode terminated (no bootstrap) and ``gamma`` where
         it continued or was truncated by a time limit.
         """
-        return self._target_values(rewards, discounts, next_obs)
-
-    def _target_values(
-        self, rewards: torch.Tensor, discounts: torch.Tensor, next_obs: torch.Tensor | dict[str, torch.Tensor]
-    ) -> torch.Tensor:
         next_actions, next_log_pi = self.actor.sample(next_obs, self.generator)
         min_q_next = self.critic_target.values(next_obs, next_actions).amin(0)
         soft_value = min_q_next - self.log_alpha.detach().exp() * next_log_pi

@@ -80,13 +80,21 @@ def _check_no_grad() -> None:
         raise RuntimeError("the *_taped methods and backward run under torch.no_grad() (they backpropagate by hand)")
 
 
-def _accumulate_grads(params: Sequence[torch.Tensor], grads: Sequence[torch.Tensor]) -> None:
-    """``param.grad += grad`` (or ``= grad`` when unset), as autograd's leaves do."""
+def _accumulate_grads(
+    params: Sequence[torch.Tensor],
+    grads: Sequence[torch.Tensor] | None,
+    features: torch.Tensor,
+    grad_features: torch.Tensor | None,
+) -> None:
+    """``param.grad += grad`` (or ``= grad`` when unset), as autograd's leaves do; then the encoder's by autograd."""
+    assert grads is not None
     for p, g in zip(params, grads):
         if p.grad is None:
             p.grad = g
         else:
             p.grad.add_(g)
+    if grad_features is not None:
+        features.backward(grad_features)
 
 
 @dataclass
@@ -188,10 +196,7 @@ class Actor(nn.Module):
         grad_out = squashed_sample_backward(tape.sample, grad_action, grad_log_prob)
         encoder_grad = tape.features.requires_grad
         (grad_features,), grads = mlps_backward(tape.mlp, (grad_out,), param_grads=True, input_grads=(encoder_grad,))
-        assert grads is not None
-        _accumulate_grads(self._params, grads)
-        if grad_features is not None:
-            tape.features.backward(grad_features)
+        _accumulate_grads(self._params, grads, tape.features, grad_features)
 
     def greedy(self, obs: TensorObservation) -> torch.Tensor:
         """The squashed mean: the deterministic action used in evaluation."""
@@ -246,10 +251,7 @@ class TwinCritic(nn.Module):
         :meth:`values_taped`'s ``(2, batch)`` output is ``grad_q`` (the encoder's by autograd)."""
         encoder_grad = tape.features.requires_grad
         (grad_features, _), grads = mlps_backward(tape.mlp, grad_q, param_grads=True, input_grads=(encoder_grad, False))
-        assert grads is not None
-        _accumulate_grads(self._params, grads)
-        if grad_features is not None:
-            tape.features.backward(grad_features)
+        _accumulate_grads(self._params, grads, tape.features, grad_features)
 
     def action_grad(self, tape: CriticTape, grad_q: torch.Tensor) -> torch.Tensor:
         """The gradient in the actions given ``grad_q``, the weights untouched (frozen)."""
