@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from gaikit.core.registry import get_registry
-from gaikit.testing import MemoryContract, registered_maker
+from gaikit.testing import LearnerContract, MemoryContract, registered_maker
 from gaikit.testing.makers import matching_plugins
 from gaikit.testing.registered import contract_classes
 
@@ -64,5 +64,27 @@ class TestBuiltinMemoriesWithNStepReturns(MemoryContract):
 
         def make(observation_space, action_space, **kwargs):  # type: ignore[no-untyped-def]
             return spec.factory(observation_space, action_space, spec.config(n_step=3), **kwargs)
+
+        return make
+
+
+class TestBuiltinSACWithStateDependentExploration(LearnerContract):
+    """``sac`` with ``use_sde`` (an SDE actor with its own log_std matrix) honours the learner contract too."""
+
+    @pytest.fixture
+    def observation_space(self) -> gym.Space:
+        return gym.spaces.Box(-1, 1, (3,), np.float32)
+
+    @pytest.fixture
+    def action_space(self) -> gym.Space:
+        return gym.spaces.Box(-2, 2, (2,), np.float32)
+
+    @pytest.fixture
+    def make_learner(self):  # noqa: ANN201
+        spec = get_registry().get("learners", "sac")
+
+        def make(observation_space, action_space, make_encoder, *, seed):  # type: ignore[no-untyped-def]
+            config = spec.config(use_sde=True, hidden=[16, 16], log_std_init=-1.0)
+            return spec.factory(observation_space, action_space, make_encoder, config, seed=seed)
 
         return make

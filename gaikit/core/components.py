@@ -134,12 +134,18 @@ class Preferences:
 
     Discrete action spaces fill ``values`` ``(batch, n_actions)`` (Q-values or
     scores); continuous ones fill ``mean`` and ``log_std`` ``(batch, action_dim)``
-    of a Gaussian *before* tanh squashing to the action bounds.
+    of a Gaussian *before* tanh squashing to the action bounds. A policy with
+    state-dependent exploration (gSDE) adds ``sde_latent`` ``(batch,
+    latent_dim)`` and ``sde_std`` ``(latent_dim, action_dim)``: its noise is
+    ``sde_latent @ (sde_std * eps)`` for a standard normal ``eps`` matrix that
+    a selector may hold over several steps (``log_std`` is then the marginal).
     """
 
     values: np.ndarray | None = None
     mean: np.ndarray | None = None
     log_std: np.ndarray | None = None
+    sde_latent: np.ndarray | None = None
+    sde_std: np.ndarray | None = None
 
 
 @dataclass

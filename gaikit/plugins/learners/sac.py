@@ -27,6 +27,12 @@ the networks backpropagate them with their written-out backward
 per-layer bookkeeping and the critic's frozen weights. The temperature loss is
 linear in ``log_alpha``, so its gradient is set directly. The optimisers are
 Adam's fused kernel called without the ``step`` wrapper (:class:`FusedAdam`).
+
+With ``use_sde`` the policy explores with generalized state-dependent noise
+(gSDE, Stable-Baselines3's ``use_sde``; :mod:`~gaikit.plugins.learners.sde_actor`):
+one exploration matrix is drawn at the start of each update and serves both
+the target's and the actor's samples, and the ``gaussian`` selector holds a
+matrix per env for ``sde_sample_freq`` steps while acting.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ from gaikit.core.hookspecs import Register
 from gaikit.core.tensors import as_tensor_obs
 from gaikit.plugins.learners.fused_adam import FusedAdam
 from gaikit.plugins.learners.sac_networks import Actor, BoxScaling, TwinCritic
+from gaikit.plugins.learners.sde_actor import SDEActor
 
 
 class SACConfig(BaseModel):
@@ -64,9 +71,14 @@ class SACConfig(BaseModel):
     reward_scale: float = Field(1.0, gt=0.0, description="Rewards are multiplied by this in the critic target.")
     actor_update_freq: int = Field(1, ge=1, description="Critic steps between actor phases (each runs this many actor steps).")
     target_update_freq: int = Field(1, ge=1, description="Critic steps between Polyak updates of the target critic.")
-    log_std_min: float = Field(-20.0, description="Lower clamp of the policy's log standard deviation.")
-    log_std_max: float = Field(2.0, description="Upper clamp of the policy's log standard deviation.")
+    log_std_min: float = Field(-20.0, description="Lower clamp of the policy's log std (without use_sde).")
+    log_std_max: float = Field(2.0, description="Upper clamp of the policy's log std (without use_sde).")
     max_grad_norm: float | None = Field(None, gt=0.0, description="Clip gradient norms to this (None: no clipping).")
+    use_sde: bool = Field(
+        False, description="Generalized state-dependent exploration (SB3's use_sde): noise z @ E, z the policy's features."
+    )
+    log_std_init: float = Field(-3.0, description="With use_sde: initial value of every entry of the log_std matrix.")
+    clip_mean: float = Field(2.0, gt=0.0, description="With use_sde: the mean is clipped to [-clip_mean, clip_mean].")
 
 
 def _clear_grads(params: list[torch.nn.Parameter]) -> None:
@@ -105,7 +117,11 @@ class SACLearner(Learner):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             scaling = BoxScaling(action_space)
-            self.actor = Actor(make_encoder(), scaling, config.hidden, (config.log_std_min, config.log_std_max))
+            self.actor: Actor | SDEActor = (
+                SDEActor(make_encoder(), scaling, config.hidden, config.log_std_init, config.clip_mean)
+                if config.use_sde
+                else Actor(make_encoder(), scaling, config.hidden, (config.log_std_min, config.log_std_max))
+            )
             self.critic = TwinCritic(make_encoder(), scaling, config.hidden)
         self.critic_target = copy.deepcopy(self.critic).requires_grad_(False)
         self.actor_optimizer = _adam(list(self.actor.parameters()), config.actor_lr)
@@ -124,8 +140,19 @@ class SACLearner(Learner):
     # -- acting ---------------------------------------------------------------------------------
 
     def predict(self, obs: Observation) -> Preferences:
-        """Mean and log standard deviation of the pre-squash Gaussian for each observation."""
+        """Mean and log standard deviation of the pre-squash Gaussian for each observation.
+
+        With ``use_sde`` also the latent features and the standard deviation
+        matrix, from which the ``gaussian`` selector forms state-dependent
+        noise held over several steps.
+        """
         with torch.no_grad():
+            if isinstance(self.actor, SDEActor):
+                mean, log_std, latent = self.actor.distribution(as_tensor_obs(obs))
+                sde_std = torch.exp(self.actor.log_std)
+                return Preferences(
+                    mean=mean.numpy(), log_std=log_std.numpy(), sde_latent=latent.numpy(), sde_std=sde_std.numpy()
+                )
             mean, log_std = self.actor(as_tensor_obs(obs))
         return Preferences(mean=mean.numpy(), log_std=log_std.numpy())
 
@@ -143,6 +170,8 @@ class SACLearner(Learner):
         rewards = torch.as_tensor(np.asarray(batch.rewards, dtype=np.float32))
         discounts = torch.as_tensor(np.asarray(batch.discounts, dtype=np.float32))
         weights = torch.as_tensor(np.asarray(batch.weights, dtype=np.float32))
+        if isinstance(self.actor, SDEActor):  # one exploration matrix per gradient step, as SB3
+            self.actor.reset_noise(self.generator)
 
         # 1. Soft bootstrap target from the target critic (0 discount on termination).
         target_q = self.critic_target_values(rewards, discounts, next_obs)

@@ -1,0 +1,220 @@
+"""SAC with generalized state-dependent exploration (gSDE): distribution, written-out backward, selector, CLI."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+import torch
+from torch.distributions import Normal
+
+from gaikit.core.components import Batch, Preferences
+from gaikit.plugins.encoders.vector import VectorEncoderConfig, make_vector_encoder
+from gaikit.plugins.learners.sac import SACConfig, make_sac
+from gaikit.plugins.learners.sde_actor import SDEActor
+from gaikit.plugins.learners.state_dependent_noise import sde_sample, sde_sample_backward, sde_sample_forward
+from gaikit.plugins.selectors.gaussian import GaussianConfig, GaussianSelector
+
+from _sac_spaces import ACTIONS, OBS
+
+SCALE = torch.tensor([2.0, 1.5], dtype=torch.float64)
+BIAS = torch.tensor([0.0, 1.5], dtype=torch.float64)
+LOG_SCALE_SUM = torch.log(SCALE).sum()
+
+
+def inputs(batch=9, latent_dim=5, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    mean_pre = torch.randn(batch, 2, generator=g, dtype=torch.float64) * 1.5  # some beyond the clip at 2
+    latent = torch.rand(batch, latent_dim, generator=g, dtype=torch.float64) * 2.0
+    log_std = torch.randn(latent_dim, 2, generator=g, dtype=torch.float64) * 0.5 - 1.0
+    eps = torch.randn(latent_dim, 2, generator=g, dtype=torch.float64)
+    return mean_pre, latent, log_std, eps
+
+
+def test_log_prob_is_the_squashed_gaussian_of_the_marginal_variance():
+    """log pi = Normal(mean, sqrt(z^2 @ std^2 + 1e-6)).log_prob(u) - log|tanh'(u)| - log(scale).
+
+    with ``u = mean + z @ (std * eps)``.
+    """
+    mean_pre, latent, log_std, eps = inputs()
+    action, log_prob = sde_sample(mean_pre, latent, log_std, eps, SCALE, BIAS, LOG_SCALE_SUM, 2.0)
+    mean = mean_pre.clamp(-2.0, 2.0)
+    std = torch.exp(log_std)
+    u = mean + latent @ (std * eps)
+    sigma = torch.sqrt(latent.pow(2) @ std.pow(2) + 1e-6)
+    expected = (Normal(mean, sigma).log_prob(u) - torch.log1p(-torch.tanh(u).pow(2))).sum(-1) - LOG_SCALE_SUM
+    torch.testing.assert_close(log_prob, expected)
+    torch.testing.assert_close(action, torch.tanh(u) * SCALE + BIAS)
+    # The density of the action is the density of u divided by |da/du| (change of variables).
+    jac = (SCALE * (1 - torch.tanh(u) ** 2)).prod(-1)
+    torch.testing.assert_close(log_prob, Normal(mean, sigma).log_prob(u).sum(-1) - torch.log(jac))
+
+
+def test_noise_over_draws_has_the_marginal_variance():
+    """Over many exploration matrices, z @ E has per-dimension variance z^2 @ std^2 (the density's assumption)."""
+    _, latent, log_std, _ = inputs(batch=3)
+    g = torch.Generator().manual_seed(1)
+    eps = torch.randn(40_000, *log_std.shape, generator=g, dtype=torch.float64)
+    spreads = torch.einsum("bl,nla->nba", latent, torch.exp(log_std) * eps)
+    expected = latent.pow(2) @ torch.exp(2 * log_std)
+    torch.testing.assert_close(spreads.var(0), expected, rtol=0.03, atol=0.0)
+
+
+def test_written_out_backward_matches_autograd():
+    """Gradients in the pre-clip mean and log_std for arbitrary upstream gradients, against autograd."""
+    mean_pre, latent, log_std, eps = inputs()
+    mean_pre.requires_grad_(True)
+    log_std.requires_grad_(True)
+    g = torch.Generator().manual_seed(3)
+    grad_action = torch.randn(mean_pre.shape, generator=g, dtype=torch.float64)
+    grad_log_prob = torch.randn(len(mean_pre), generator=g, dtype=torch.float64)
+    action, log_prob = sde_sample(mean_pre, latent, log_std, eps, SCALE, BIAS, LOG_SCALE_SUM, 2.0)
+    ((action * grad_action).sum() + (log_prob * grad_log_prob).sum()).backward()
+
+    with torch.no_grad():
+        action2, log_prob2, tape = sde_sample_forward(
+            mean_pre, latent, log_std, eps, SCALE, BIAS, LOG_SCALE_SUM, 2.0
+        )
+        assert tape is not None
+        grad_mean, grad_log_std = sde_sample_backward(tape, grad_action.clone(), grad_log_prob.clone())
+    torch.testing.assert_close(action2, action.detach())
+    torch.testing.assert_close(log_prob2, log_prob.detach())
+    torch.testing.assert_close(grad_mean, mean_pre.grad)
+    torch.testing.assert_close(grad_log_std, log_std.grad)
+    assert (grad_mean[mean_pre.detach().abs() > 2.0] == 0).all()  # the clip passes no gradient
+
+
+def make_learner(**overrides):
+    options = dict(hidden=[8, 8], use_sde=True, log_std_init=-1.0, actor_lr=1e-3, critic_lr=1e-3, alpha_lr=1e-3)
+    options.update(overrides)
+    make_encoder = lambda: make_vector_encoder(OBS, VectorEncoderConfig(hidden=[]))  # noqa: E731
+    return make_sac(OBS, ACTIONS, make_encoder, SACConfig(**options), seed=0)
+
+
+def batch(n=16, seed=0):
+    rng = np.random.default_rng(seed)
+    return Batch(
+        obs=rng.uniform(-1, 1, (n, 3)).astype(np.float32),
+        actions=rng.uniform(ACTIONS.low, ACTIONS.high, (n, 2)).astype(np.float32),
+        rewards=rng.normal(size=n).astype(np.float32),
+        next_obs=rng.uniform(-1, 1, (n, 3)).astype(np.float32),
+        discounts=np.full(n, 0.99, np.float32),
+        weights=np.ones(n, np.float32),
+        indices=np.arange(n),
+    )
+
+
+def autograd_actor_gradients(learner, obs):
+    """The actor loss's gradients by autograd through SDEActor.sample (same exploration matrix)."""
+    actor = learner.actor
+    for p in actor.parameters():
+        p.grad = None
+    with torch.enable_grad():
+        actions, log_pi = actor.sample(obs)
+        q1, q2 = learner.critic(obs, actions)
+        loss = (learner.log_alpha.detach().exp() * log_pi - torch.min(q1, q2)).mean()
+        loss.backward()
+    return [p.grad.clone() for p in actor.parameters()]
+
+
+def test_actor_step_gradients_match_autograd():
+    """The SAC actor step's written-out gradients (trunk, mean head, log_std) equal autograd's."""
+    learner = make_learner()
+    obs = torch.as_tensor(batch().obs)
+    learner.actor.reset_noise(torch.Generator().manual_seed(5))
+    expected = autograd_actor_gradients(learner, obs)
+    for p in learner.actor.parameters():
+        p.grad = None
+    with torch.no_grad():
+        actions, log_pi, tape = learner.actor.sample_taped(obs)
+        q, critic_tape = learner.critic.values_taped(obs, actions, frozen=True)
+        min_q = q.amin(0)
+        smaller = (q == min_q).to(q.dtype)
+        inv_n = 1.0 / len(log_pi)
+        grad_actions = learner.critic.action_grad(critic_tape, smaller * (-inv_n / smaller.sum(0)))
+        alpha = learner.log_alpha.detach().exp()
+        learner.actor.backward(tape, grad_actions, (alpha * inv_n).expand_as(log_pi))
+    for got, want in zip([p.grad for p in learner.actor.parameters()], expected):
+        torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-6)
+    assert learner.actor.log_std.grad.abs().sum() > 0
+
+
+def test_sde_learner_updates_log_std_and_predicts_the_latent():
+    learner = make_learner()
+    assert isinstance(learner.actor, SDEActor)
+    before = learner.actor.log_std.detach().clone()
+    for seed in range(5):
+        result = learner.update(batch(seed=seed))
+        assert np.isfinite(list(result.metrics.values())).all()
+    assert not torch.equal(before, learner.actor.log_std.detach())
+    prefs = learner.predict(batch(n=3).obs)
+    assert prefs.sde_latent.shape == (3, 8) and prefs.sde_std.shape == (8, 2)
+    assert (np.abs(prefs.mean) <= 2.0).all()
+    # log_std is the marginal: log(sqrt(z^2 @ std^2 + 1e-6)).
+    expected = 0.5 * np.log(prefs.sde_latent**2 @ prefs.sde_std**2 + 1e-6)
+    np.testing.assert_allclose(prefs.log_std, expected, rtol=1e-4, atol=1e-5)
+
+
+def test_sde_learner_state_round_trip():
+    learner = make_learner()
+    learner.update(batch())
+    buffer = io.BytesIO()
+    torch.save(learner.state_dict(), buffer)  # as a checkpoint does (no tensors shared with the original)
+    buffer.seek(0)
+    clone = make_learner()
+    clone.load_state_dict(torch.load(buffer, weights_only=False))
+    torch.testing.assert_close(clone.actor.log_std, learner.actor.log_std)
+    a = learner.update(batch(seed=1)).metrics
+    b = clone.update(batch(seed=1)).metrics
+    assert a == b
+
+
+def sde_prefs(latent, std, mean=None):
+    latent = np.asarray(latent, dtype=np.float32)
+    mean = np.zeros((len(latent), 2), np.float32) if mean is None else mean
+    return Preferences(mean=mean, log_std=np.zeros_like(mean), sde_latent=latent, sde_std=np.asarray(std, np.float32))
+
+
+def test_selector_holds_the_exploration_matrix_for_sde_sample_freq_steps():
+    """The same latent gives the same action while the matrix is held, a new one after sde_sample_freq steps."""
+    selector = GaussianSelector(ACTIONS, GaussianConfig(sde_sample_freq=4), seed=0)
+    latent = np.array([[0.5, 1.0, 0.2]])
+    std = np.full((3, 2), 0.3)
+    actions = [selector.select(sde_prefs(latent, std), step) for step in range(8)]
+    assert all(np.array_equal(actions[0], a) for a in actions[1:4])
+    assert not np.array_equal(actions[3], actions[4])
+    assert all(np.array_equal(actions[4], a) for a in actions[5:8])
+    assert selector.explain()["mode"] == "sampled, state-dependent noise"
+    # A different state under the same matrix moves the action smoothly: the noise is linear in the latent.
+    selector2 = GaussianSelector(ACTIONS, GaussianConfig(sde_sample_freq=4), seed=0)
+    a1 = selector2.select(sde_prefs(latent, std), 0)
+    a2 = selector2.select(sde_prefs(latent * 1.0001, std), 1)
+    assert np.abs(a1 - a2).max() < 1e-3
+    # Greedy is the squashed mean, whatever the noise.
+    greedy = selector.select(sde_prefs(latent, std), 9, explore=False)
+    np.testing.assert_allclose(greedy[0], np.tanh(0.0) * selector.scale + selector.bias)
+
+
+def test_selector_noise_has_the_marginal_std_and_one_matrix_per_env():
+    selector = GaussianSelector(ACTIONS, GaussianConfig(sde_sample_freq=1), seed=0)
+    latent = np.array([[0.5, 1.0, 0.2], [0.5, 1.0, 0.2]])
+    std = np.array([[0.1, 0.2], [0.05, 0.1], [0.3, 0.1]])
+    draws = []
+    for step in range(3000):
+        selector.select(sde_prefs(latent, std), step)
+        draws.append(np.einsum("bl,bla->ba", latent, std * selector._sde_eps))
+    draws = np.array(draws)
+    assert not np.array_equal(draws[:, 0], draws[:, 1])  # each env has its own matrix
+    np.testing.assert_allclose(draws.std(0), np.sqrt(latent**2 @ std**2), rtol=0.06)
+
+
+def test_selector_state_restores_the_held_matrix():
+    selector = GaussianSelector(ACTIONS, GaussianConfig(sde_sample_freq=10), seed=0)
+    latent, std = np.array([[0.5, 1.0, 0.2]]), np.full((3, 2), 0.3)
+    selector.select(sde_prefs(latent, std), 0)
+    state = selector.state_dict()
+    clone = GaussianSelector(ACTIONS, GaussianConfig(sde_sample_freq=10), seed=99)
+    clone.load_state_dict(state)
+    for step in range(1, 15):
+        assert np.array_equal(selector.select(sde_prefs(latent, std), step), clone.select(sde_prefs(latent, std), step))
