@@ -2,8 +2,9 @@
 
 Both learners use rl-baselines3-zoo's settings for this env (lr 7.3e-4,
 buffer 300k, batch 256, gamma 0.98, tau 0.02, train_freq 8, gradient_steps
-8, ent_coef auto, actor and critics MLP [400, 300] on the raw observation, no
-gSDE), act uniformly at random for the first ``--learning-starts`` steps, and
+8, ent_coef auto, actor and critics MLP [400, 300] on the raw observation;
+with ``--sde`` also the zoo's gSDE: ``use_sde``, ``log_std_init`` -3, one
+exploration matrix per rollout of 8 steps), act uniformly at random for the first ``--learning-starts`` steps, and
 run with the same torch thread count. What is timed is the training loop
 *after* learning starts: ``--steps`` env steps, each worth one gradient
 step (env step, action, replay write, 8 updates every 8 steps).
@@ -20,7 +21,8 @@ with the same number of random steps, then alternate blocks of 16 gradient
 steps (SB3's ``SAC.train`` against gaikit's ``Agent.learn``) and compare the
 median CPU time per gradient step.
 
-    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_sac.py [--steps 3000] [--learning-starts 10000] [--rounds 3] [--mode both]
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_sac.py [--steps 3000] [--learning-starts 10000] [--rounds 3] \
+        [--mode both] [--sde]
 
 Needs the optional ``bench`` extra (``pip install -e ".[bench]"``) for SB3.
 """
@@ -45,6 +47,16 @@ from gaikit.core.components import Transition
 from gaikit.core.runner import Runner, true_next_obs
 
 ENV_ID = "HalfCheetahBulletEnv-v0"
+#: The zoo's gSDE settings for this env (SB3 redraws the matrix each rollout of train_freq = 8 steps).
+LOG_STD_INIT = -3.0
+SDE_SAMPLE_FREQ = 8
+
+
+def exploration_overrides(sde: bool) -> list[str]:
+    """gaikit's overrides for plain Gaussian exploration or the zoo's gSDE."""
+    if not sde:
+        return ["learner.use_sde=false"]
+    return ["learner.use_sde=true", f"learner.log_std_init={LOG_STD_INIT}", f"selector.sde_sample_freq={SDE_SAMPLE_FREQ}"]
 
 
 def _clocks() -> tuple[float, float]:
@@ -56,13 +68,13 @@ def _rates(steps: int, start: tuple[float, float], end: tuple[float, float]) -> 
     return steps / (end[0] - start[0]), steps / (end[1] - start[1])
 
 
-def gaikit_speed(steps: int, learning_starts: int, threads: int, seed: int) -> tuple[float, float]:
+def gaikit_speed(steps: int, learning_starts: int, threads: int, seed: int, sde: bool) -> tuple[float, float]:
     """Env steps/s (wall, CPU) of gaikit's runner from step ``learning_starts`` to ``learning_starts + steps``."""
     total = learning_starts + steps
     overrides = [
         f"train.learning_starts={learning_starts}", f"selector.random_steps={learning_starts}",
         "train.eval_every=0", "train.checkpoint_every=0", f"train.log_every={math.gcd(learning_starts, steps)}",
-        f"train.threads={threads}",
+        f"train.threads={threads}", *exploration_overrides(sde),
     ]
     config = resolve_cli_config(get_registry(), "halfcheetah", config_file=None, choices={},
                                 train_flags={"--steps": total, "--seed": seed}, overrides=overrides)
@@ -82,8 +94,8 @@ def gaikit_speed(steps: int, learning_starts: int, threads: int, seed: int) -> t
     return _rates(steps, marks[learning_starts], marks[total])
 
 
-def sb3_sac(learning_starts: int, seed: int):  # noqa: ANN201  (SB3 is an optional extra)
-    """Stable-Baselines3's SAC with the zoo settings for HalfCheetahBulletEnv-v0 (without gSDE)."""
+def sb3_sac(learning_starts: int, seed: int, sde: bool):  # noqa: ANN201  (SB3 is an optional extra)
+    """Stable-Baselines3's SAC with the zoo settings for HalfCheetahBulletEnv-v0 (gSDE if ``sde``)."""
     import gymnasium as gym
     import pybullet_envs_gymnasium  # noqa: F401  (registers the ids)
     from stable_baselines3 import SAC
@@ -91,11 +103,12 @@ def sb3_sac(learning_starts: int, seed: int):  # noqa: ANN201  (SB3 is an option
     return SAC(
         "MlpPolicy", gym.make(ENV_ID), learning_rate=7.3e-4, buffer_size=300_000, batch_size=256, gamma=0.98,
         tau=0.02, train_freq=8, gradient_steps=8, learning_starts=learning_starts, ent_coef="auto",
-        policy_kwargs={"net_arch": [400, 300]}, seed=seed, device="cpu", verbose=0,
+        policy_kwargs={"net_arch": [400, 300], **({"log_std_init": LOG_STD_INIT} if sde else {})},
+        use_sde=sde, seed=seed, device="cpu", verbose=0,
     )
 
 
-def sb3_speed(steps: int, learning_starts: int, threads: int, seed: int) -> tuple[float, float]:
+def sb3_speed(steps: int, learning_starts: int, threads: int, seed: int, sde: bool) -> tuple[float, float]:
     """Env steps/s (wall, CPU) of Stable-Baselines3's SAC over the same window."""
     from stable_baselines3.common.callbacks import BaseCallback
 
@@ -112,23 +125,24 @@ def sb3_speed(steps: int, learning_starts: int, threads: int, seed: int) -> tupl
             return True
 
     torch.set_num_threads(threads)
-    model = sb3_sac(learning_starts, seed)
+    model = sb3_sac(learning_starts, seed, sde)
     clock = Clock()
     model.learn(learning_starts + steps, callback=clock)
     model.get_env().close()
     return _rates(steps, clock.marks[learning_starts], clock.marks[learning_starts + steps])
 
 
-def update_speeds(learning_starts: int, threads: int, blocks: int, seed: int = 0) -> tuple[float, float]:
+def update_speeds(learning_starts: int, threads: int, blocks: int, sde: bool, seed: int = 0) -> tuple[float, float]:
     """Median CPU milliseconds per gradient step: (gaikit, SB3), alternating blocks of 16."""
     from stable_baselines3.common.logger import configure
 
     torch.set_num_threads(threads)
-    model = sb3_sac(learning_starts, seed)
+    model = sb3_sac(learning_starts, seed, sde)
     model.learn(learning_starts)  # random actions only: fills the buffer, no update yet
     model.set_logger(configure(None, []))
     config = resolve_cli_config(get_registry(), "halfcheetah", config_file=None, choices={},
-                                train_flags={"--seed": seed}, overrides=[f"train.threads={threads}"])
+                                train_flags={"--seed": seed},
+                                overrides=[f"train.threads={threads}", *exploration_overrides(sde)])
     built = build_run(config, get_registry(), AGENT_BUILDERS)
     envs, agent = built.envs, built.agent
     obs, _ = envs.reset(seed=seed)
@@ -159,9 +173,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="torch threads for both")
     parser.add_argument("--mode", choices=["loop", "update", "both"], default="both", help="what to measure")
     parser.add_argument("--blocks", type=int, default=20, help="alternating blocks of 16 updates (update mode)")
+    parser.add_argument("--sde", action="store_true", help="both with the zoo's gSDE exploration")
     args = parser.parse_args()
     if args.mode in ("update", "both"):
-        g_ms, s_ms = update_speeds(args.learning_starts, args.threads, args.blocks)
+        g_ms, s_ms = update_speeds(args.learning_starts, args.threads, args.blocks, args.sde)
         print(f"update only: gaikit {g_ms:.2f} ms, Stable-Baselines3 {s_ms:.2f} ms CPU per gradient step "
               f"(median of {args.blocks} alternating blocks of 16), ratio {s_ms / g_ms:.2f}x "
               f"(load {os.getloadavg()[0]:.2f})", flush=True)
@@ -169,14 +184,15 @@ def main() -> None:
         return
 
     print(f"SAC on {ENV_ID}: {args.steps} env steps (= gradient steps) after {args.learning_starts} random steps, "
-          f"torch {torch.__version__}, {args.threads} thread(s), load average at start {os.getloadavg()[0]:.2f}")
+          f"torch {torch.__version__}, {args.threads} thread(s), gSDE {'on' if args.sde else 'off'}, "
+          f"load average at start {os.getloadavg()[0]:.2f}")
     wall: dict[str, list[float]] = {"gaikit": [], "sb3": []}
     cpu: dict[str, list[float]] = {"gaikit": [], "sb3": []}
     runs = {"gaikit": gaikit_speed, "sb3": sb3_speed}
     for r in range(args.rounds):
         order = ["gaikit", "sb3"] if r % 2 == 0 else ["sb3", "gaikit"]
         for name in order:
-            w, c = runs[name](args.steps, args.learning_starts, args.threads, seed=r)
+            w, c = runs[name](args.steps, args.learning_starts, args.threads, seed=r, sde=args.sde)
             wall[name].append(w)
             cpu[name].append(c)
             print(f"  round {r + 1}: {name:6s} {w:7.1f} env steps per wall s, {c:7.1f} per CPU s"
