@@ -44,7 +44,10 @@ def test_run_trains_sac_through_the_loop(trained_run: Path) -> None:
     assert last["updates"] == 200
     for key in ("critic_loss", "actor_loss", "alpha", "entropy"):
         assert np.isfinite(last[key])
-    assert last["alpha"] < 1.0  # the temperature was tuned down from its start value
+    # The shipped gSDE policy starts with log_std -3, far less entropy than the target -|A| = -6
+    # asks for, so the temperature was tuned up from its start value of 1.
+    assert last["entropy"] < -6.0
+    assert last["alpha"] > 1.0
     assert last["episodes"] == 300 // EPISODE
     assert any((trained_run / "checkpoints").iterdir())
 
