@@ -236,3 +236,28 @@ def test_plain_log_lines_and_outputs_without_a_terminal(tmp_path, capsys):
     assert any((run / "tb").iterdir())
     rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in rows if r["kind"] == "train"] == [100, 200]
+
+
+@pytest.mark.parametrize("reported", [False, True])
+def test_one_env_tracker_fast_path_equals_the_batched_sums(reported):
+    """One env mid-episode takes scalar sums: the same returns, lengths and episodes as env 0 of a batch."""
+    from gaikit.core.episodes import EpisodeTracker
+
+    one, two = EpisodeTracker(1, reported=reported), EpisodeTracker(2, reported=reported)
+    rng = np.random.default_rng(0)
+    for step in range(1, 400):
+        reward = float(rng.choice([0.0, -0.0, 1.0, -1.0, 0.1, 1e-9]))
+        term, trunc = bool(rng.random() < 0.03), bool(rng.random() < 0.01)
+        infos_one: dict[str, Any] = {}
+        infos_two: dict[str, Any] = {}
+        if reported and (term or trunc):
+            infos_one = {"episode": {"r": np.array([7.5 * step]), "l": np.array([step])}, "_episode": np.array([True])}
+            infos_two = {"episode": {"r": np.array([7.5 * step, 0.0]), "l": np.array([step, 0])},
+                         "_episode": np.array([True, False])}
+        got = one.update(step, np.array([reward], np.float32), np.array([term]), np.array([trunc]), infos_one)
+        want = two.update(step, np.array([reward, 3.0], np.float32), np.array([term, False]),
+                          np.array([trunc, False]), infos_two)
+        assert got == want
+        assert one.returns[0] == two.returns[0] and one.lengths[0] == two.lengths[0]
+        assert one.returns.dtype == two.returns.dtype and one.lengths.dtype == two.lengths.dtype
+    assert one.count == two.count > 3 and list(one.recent) == list(two.recent)

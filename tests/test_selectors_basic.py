@@ -110,3 +110,27 @@ def test_state_dict_restores_the_generator_exactly():
 def test_bad_config_is_rejected(bad):
     with pytest.raises(ValidationError):
         EpsilonGreedyConfig(**bad)
+
+
+@pytest.mark.parametrize(("n", "start"), [(9, 0), (4, 2), (1, 0), (300, -5)])
+def test_one_row_fast_path_equals_the_batch_path(n, start):
+    """One env's row takes a scalar path: same actions, same generator stream, same explanation."""
+    space = gym.spaces.Discrete(n, start=start)
+    fast = eps_greedy(action_space=space, seed=11, start_epsilon=1.0, end_epsilon=0.0, decay_steps=400)
+    general = eps_greedy(action_space=space, seed=11, start_epsilon=1.0, end_epsilon=0.0, decay_steps=400)
+    rng = np.random.default_rng(3)
+    for step in range(500):
+        values = rng.normal(size=(1, n)).astype(np.float32)
+        if step % 7 == 0:
+            values[0, : n // 2] = values[0].max()  # ties: the first index wins on both paths
+        got = fast.select(Preferences(values=values), step)
+        want = general.select(Preferences(values=values.tolist()), step)  # a list takes the batch path
+        assert got.dtype == want.dtype == np.int64 and got.shape == want.shape == (1,)
+        assert got.tolist() == want.tolist()
+        assert fast.explain() == general.explain()
+        if step % 50 == 0:  # a batch call or a greedy call in between keeps both in step
+            batch = Preferences(values=rng.normal(size=(3, n)))
+            np.testing.assert_array_equal(fast.select(batch, step, explore=step % 100 == 0),
+                                          general.select(batch, step, explore=step % 100 == 0))
+            assert fast.explain() == general.explain()
+    assert fast.rng.bit_generator.state == general.rng.bit_generator.state

@@ -180,3 +180,31 @@ def test_repeated_indices_keep_their_last_value(indices, values, expected):
         assert tree.leaves[leaf] == value
     assert tree.total == sum(expected.values())
     assert_invariants(tree)
+
+
+@pytest.mark.parametrize("size", [1, 2, 5, 1000, 100_000])
+def test_one_leaf_path_equals_the_batched_update_bit_for_bit(size, monkeypatch):
+    """Float priorities (inexact sums): one-by-one path updates give the very nodes batched updates give."""
+    from gaikit.plugins.memories import sum_tree
+
+    rng = np.random.default_rng(size)
+    one, batched, rebuilt = SumMinTree(size), SumMinTree(size), SumMinTree(size)
+    for step in range(300):
+        n = int(rng.integers(1, 7))
+        indices = rng.integers(0, size, n)
+        values = rng.random(n) ** 3 * (rng.random(n) > 0.2)  # zeros too
+        if n == 1 and step % 2:
+            one.update_one(int(indices[0]), float(values[0]))
+        else:
+            one.update(indices, values)  # <= 4 leaves: one path at a time
+        with monkeypatch.context() as patch:
+            patch.setattr(sum_tree, "_ONE_BY_ONE", 0)  # the batched level-by-level update
+            batched.update(indices, values)
+    rebuilt.load_state_dict(one.state_dict())
+    for kind in ("sum", "min"):
+        assert np.array_equal(one.nodes(kind), batched.nodes(kind)), kind
+        assert np.array_equal(one.nodes(kind), rebuilt.nodes(kind)), kind
+    with pytest.raises(GaikitError, match="out of range"):
+        one.update_one(one.capacity, 1.0)
+    with pytest.raises(GaikitError, match="finite and >= 0"):
+        one.update_one(0, float("inf"))

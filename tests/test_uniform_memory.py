@@ -217,3 +217,30 @@ def test_capacity_below_n_step_and_wrong_row_counts_are_clear_errors():
     memory = make_memory(num_envs=2)
     with pytest.raises(GaikitError, match="rewards must have 2 rows"):
         memory.add(np.zeros((2, 2)), np.zeros(2), np.zeros(3), np.zeros((2, 2)), np.zeros(2, bool), np.zeros(2, bool))
+
+
+@pytest.mark.parametrize("stacked", [False, True])
+def test_one_step_batch_equals_the_window_walk(stacked):
+    """``n_step = 1`` skips the window loop: the same batch, bit for bit (a ``-0.0`` reward becomes ``0.0``)."""
+    from gaikit.plugins.memories.nstep import one_step_batch, window_batch
+
+    space = gym.spaces.Box(0, 10**6, (3, 2) if stacked else (2,), np.int64)
+    config = UniformMemoryConfig(capacity=3 * 40, n_step=1, stacked=stacked)
+    memory = make_uniform_memory(space, gym.spaces.Discrete(5), config, num_envs=3, gamma=0.97, seed=0)
+    rng = np.random.default_rng(1)
+    obs = rng.integers(0, 10**6, (3, *space.shape))
+    for t in range(100):
+        next_obs = np.concatenate([obs[:, 1:], rng.integers(0, 10**6, (3, 1, 2))], axis=1) if stacked \
+            else rng.integers(0, 10**6, (3, 2))
+        rewards = np.array([-0.0, 0.5 * t, -1.25])[rng.permutation(3)]
+        ends = rng.random((3, 2)) < 0.1
+        memory.add(obs, rng.integers(0, 5, 3), rewards, next_obs, ends[:, 0], ends[:, 1])
+        obs = next_obs
+    rows, envs = memory.storage.sample_starts(rng, 256)
+    weights = rng.random(256)
+    fast = one_step_batch(memory.storage, rows, envs, gamma=0.97, weights=weights)
+    walk = window_batch(memory.storage, rows, envs, n_step=1, gamma=0.97, weights=weights)
+    for field in ("obs", "actions", "rewards", "next_obs", "discounts", "indices", "weights"):
+        a, b = getattr(fast, field), getattr(walk, field)
+        assert a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes(), field
+    assert (fast.discounts == 0).any() and (fast.discounts != 0).any()

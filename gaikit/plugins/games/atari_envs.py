@@ -26,8 +26,10 @@ stack of the first observation after every ``terminated | truncated``.
 
 Backends. Pixels-only vector envs use ale-py's ``AtariVectorEnv`` (C++).
 Mixed vector envs are a ``SyncVectorEnv`` (faster than ``AsyncVectorEnv`` on
-two cores, measured) of gymnasium ``AtariPreprocessing`` + :class:`PixelsAndRam`
-+ ``FrameStackObservation`` envs; single envs (evaluation, video) are built
+two cores, measured; :class:`~.same_step_vector.SameStepSyncVectorEnv`, the
+same results with less work per step) of gymnasium ``AtariPreprocessing`` +
+:class:`PixelsAndRam` + ``FrameStackObservation`` (:class:`~.frame_stack.FrameStack`)
+envs; single envs (evaluation, video) are built
 the same way. Both pixel paths apply identical preprocessing (max-pool of the
 last two frames, ``INTER_AREA`` resize, no FIRE reset): the same agent sees
 the same pixels in either. RAM envs use :class:`RamPreprocessing`, which
@@ -44,10 +46,12 @@ from typing import Any, Literal
 import ale_py
 import gymnasium as gym
 import numpy as np
-from gymnasium.vector import AutoresetMode, SyncVectorEnv
+from gymnasium.vector import AutoresetMode
 from gymnasium.wrappers import AtariPreprocessing, FrameStackObservation
 
 from gaikit.plugins.games.atari_episodes import GameEpisodes, VectorGameEpisodes
+from gaikit.plugins.games.frame_stack import FrameStack
+from gaikit.plugins.games.same_step_vector import SameStepSyncVectorEnv
 
 gym.register_envs(ale_py)
 
@@ -171,7 +175,7 @@ def make_single_env(spec: AtariSpec, render_mode: str | None = None, training: b
         )
         if spec.observation == "mixed":
             env = PixelsAndRam(env)
-    env = FrameStackObservation(env, spec.stack, padding_type="zero")
+    env = FrameStack(env, spec.stack, padding_type="zero")
     return GameEpisodes(
         env,
         terminal_on_life_loss=training and spec.terminal_on_life_loss,
@@ -211,10 +215,7 @@ def make_vector_env(spec: AtariSpec, num_envs: int, seed: int | None = None) -> 
             base, terminal_on_life_loss=spec.terminal_on_life_loss, clip_rewards=spec.clip_rewards
         )
     else:
-        envs = SyncVectorEnv(
-            [partial(make_single_env, spec, None, True) for _ in range(num_envs)],
-            autoreset_mode=AutoresetMode.SAME_STEP,
-        )
+        envs = SameStepSyncVectorEnv([partial(make_single_env, spec, None, True) for _ in range(num_envs)])
     if seed is not None:
         envs.action_space.seed(seed)
     return envs

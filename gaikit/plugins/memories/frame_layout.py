@@ -2,7 +2,8 @@
 
 A *stacked* key's observation is a stack of ``k`` frames along its leading
 axis (the newest last); one row stores one frame of it. An unstacked key
-(``k = 1``) stores its whole observation per row.
+(``k = 1``) stores its whole observation per row. Also here: what an append
+reports (:class:`StorageChanges`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,16 @@ class FrameKey:
     def state_name(self) -> str:
         """The key's name in a state dict (``"obs"`` for a non-Dict space)."""
         return "obs" if self.name is None else self.name
+
+
+@dataclass
+class StorageChanges:
+    """Start positions (flat indices ``row * num_envs + env``) whose sampleability changed."""
+
+    #: Starts that became sampleable (their n-step window is now complete).
+    added: np.ndarray
+    #: Starts that were sampleable and no longer are (overwritten by the ring).
+    dropped: np.ndarray
 
 
 def frame_keys(space: gym.Space, stacked: bool | Sequence[str]) -> list[FrameKey]:

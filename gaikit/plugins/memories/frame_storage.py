@@ -39,7 +39,6 @@ prioritized memory can keep priorities in step.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 import gymnasium as gym
@@ -47,18 +46,9 @@ import numpy as np
 
 from gaikit.core.components import Observation, StateDict
 from gaikit.core.errors import CheckpointError, GaikitError
-from gaikit.plugins.memories.frame_layout import frame_keys
-from gaikit.plugins.memories.ring_storage import _array_layout
-
-
-@dataclass
-class StorageChanges:
-    """Start positions (flat indices ``row * num_envs + env``) whose sampleability changed."""
-
-    #: Starts that became sampleable (their n-step window is now complete).
-    added: np.ndarray
-    #: Starts that were sampleable and no longer are (overwritten by the ring).
-    dropped: np.ndarray
+from gaikit.plugins.memories.frame_append import append_single_env
+from gaikit.plugins.memories.frame_layout import StorageChanges, frame_keys
+from gaikit.plugins.memories.ring_storage import _array_layout, check_rows
 
 
 class StackView:
@@ -247,11 +237,17 @@ class FrameStorage:
         terminated: np.ndarray,
         truncated: np.ndarray,
     ) -> StorageChanges:
-        """Store one step of every environment; report which starts changed sampleability."""
-        for name, value in (("actions", actions), ("rewards", rewards), ("terminated", terminated), ("truncated", truncated)):
-            if np.ndim(value) == 0 or np.shape(value)[0] != self.num_envs:
-                raise GaikitError(f"memory.add: {name} must have {self.num_envs} rows (one per env), got shape {np.shape(value)}")
+        """Store one step of every environment; report which starts changed sampleability.
+
+        One env takes :func:`~gaikit.plugins.memories.frame_append.append_single_env`
+        where it applies (the same result with scalar bookkeeping).
+        """
+        check_rows(self.num_envs, actions=actions, rewards=rewards, terminated=terminated, truncated=truncated)
         obs_parts, next_parts = self._as_dict(obs, "obs"), self._as_dict(next_obs, "next_obs")
+        if self.num_envs == 1:
+            changes = append_single_env(self, obs_parts, next_parts, actions, rewards, terminated, truncated)
+            if changes is not None:
+                return changes
         self._check_successors(obs_parts, next_parts)
         terminated = np.asarray(terminated, dtype=np.bool_)
         done = terminated | np.asarray(truncated, dtype=np.bool_)

@@ -73,8 +73,8 @@ class PrioritizedMemory(Memory):
         self.max_priority = 1.0
         #: Environment steps stored so far, summed over envs (drives beta).
         self.steps = 0
-        self._pending_index: list[np.ndarray] = []
-        self._pending_value: list[np.ndarray] = []
+        self._pending_index: list[int] = []
+        self._pending_value: list[float] = []
 
     @property
     def beta(self) -> float:
@@ -95,23 +95,27 @@ class PrioritizedMemory(Memory):
     ) -> None:
         """Store one step of every environment; completed starts get the maximum priority.
 
-        Tree updates are queued and applied in one batch before the next
-        sample, priority update or checkpoint (or once 2048 are queued).
+        Tree updates are queued (as plain numbers, in order) and applied in
+        one batch before the next sample, priority update or checkpoint (or
+        once 4096 are queued); the tree's nodes depend only on its leaves, so
+        when they are applied changes nothing.
         """
         changes = self.storage.append(obs, actions, rewards, next_obs, terminated, truncated)
         self.steps += self.num_envs
-        if changes.dropped.shape[0]:
-            self._pending_index.append(changes.dropped)
-            self._pending_value.append(np.zeros(changes.dropped.shape[0]))
-        if changes.added.shape[0]:
-            self._pending_index.append(changes.added)
-            self._pending_value.append(np.full(changes.added.shape[0], self.max_priority**self.config.alpha))
-        if len(self._pending_index) > 2048:  # long runs of adds without sampling (learning_starts)
+        dropped, added = changes.dropped.shape[0], changes.added.shape[0]
+        if dropped:
+            self._pending_index.extend(changes.dropped.tolist())
+            self._pending_value.extend([0.0] * dropped)
+        if added:
+            self._pending_index.extend(changes.added.tolist())
+            self._pending_value.extend([self.max_priority**self.config.alpha] * added)
+        if len(self._pending_index) > 4096:  # long runs of adds without sampling (learning_starts)
             self._flush()
 
     def _flush(self) -> None:
         if self._pending_index:
-            self.tree.update(np.concatenate(self._pending_index), np.concatenate(self._pending_value))
+            self.tree.update(np.array(self._pending_index, dtype=np.int64),
+                             np.array(self._pending_value, dtype=np.float64))
             self._pending_index.clear()
             self._pending_value.clear()
 

@@ -60,9 +60,10 @@ class ArrayStorage(TransitionStorage):
             )
         super().__init__(observation_space, action_space, rows, num_envs)
         self.n_step = n_step
+        self._env_offsets = np.arange(num_envs)
 
     def _row_flat(self, row: int) -> np.ndarray:
-        return row * self.num_envs + np.arange(self.num_envs)
+        return row * self.num_envs + self._env_offsets
 
     def append(  # type: ignore[override]
         self,

@@ -38,6 +38,13 @@ def _array_layout(space: gym.Space, key: str | None) -> tuple[tuple[int, ...], n
     return tuple(space.shape), np.dtype(space.dtype)
 
 
+def check_rows(num_envs: int, **columns: object) -> None:
+    """Raise unless every column (actions, rewards, flags) has ``num_envs`` rows, one per env."""
+    for name, value in columns.items():
+        shape = value.shape if type(value) is np.ndarray else np.shape(value)
+        if not shape or shape[0] != num_envs:
+            raise GaikitError(f"memory.add: {name} must have {num_envs} rows (one per env), got shape {shape}")
+
 class ObservationArrays:
     """Observations in a ring: one ``(rows, num_envs, *shape)`` array per ``Dict`` key."""
 
@@ -132,12 +139,7 @@ class TransitionStorage:
         truncated: np.ndarray,
     ) -> None:
         """Store one step of every environment (each argument has ``num_envs`` rows)."""
-        columns = {"actions": actions, "rewards": rewards, "terminated": terminated, "truncated": truncated}
-        for name, value in columns.items():
-            if np.ndim(value) == 0 or np.shape(value)[0] != self.num_envs:
-                raise GaikitError(
-                    f"memory.add: {name} must have {self.num_envs} rows (one per env), got shape {np.shape(value)}"
-                )
+        check_rows(self.num_envs, actions=actions, rewards=rewards, terminated=terminated, truncated=truncated)
         row = self.cursor
         self.obs.write(row, obs)
         self.next_obs.write(row, next_obs)

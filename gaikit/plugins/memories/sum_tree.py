@@ -20,13 +20,16 @@ returned by :meth:`SumMinTree.find`.
 
 Speed tricks: a batched update walks up with sibling gathers only through the
 wide lower levels and recomputes the narrow top levels whole (a strided add is
-cheaper than gathers there); a batched search jumps over the top levels with
-one ``cumsum`` + ``searchsorted`` on a small level, then descends with four
-in-place numpy calls per level.
+cheaper than gathers there); an update of a few leaves (a prioritized memory's
+adds, one or two per env step) instead sets each leaf's whole path at once, a
+``cumsum`` over the siblings along it (:meth:`SumMinTree.update_one`); a
+batched search jumps over the top levels with one ``cumsum`` + ``searchsorted``
+on a small level, then descends with four in-place numpy calls per level.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -38,6 +41,8 @@ from gaikit.core.errors import CheckpointError, GaikitError
 _WHOLE_LEVEL = 2048
 #: A search jumps straight to the deepest level with at most this many nodes.
 _JUMP_LEVEL = 1024
+#: Updates of at most this many leaves set them one path at a time (:meth:`SumMinTree.update_one`).
+_ONE_BY_ONE = 4
 
 
 def last_write_wins(indices: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -71,6 +76,9 @@ class SumMinTree:
         self._min = np.full(2 * self.capacity, np.inf, dtype=np.float64)
         # The deepest level small enough to search with one cumsum.
         self._jump_depth = min(self.depth, _JUMP_LEVEL.bit_length() - 1)
+        # Right shifts from a leaf's heap position to each of its ancestors, and a buffer for one path.
+        self._levels = np.arange(self.depth + 1, dtype=np.int64)
+        self._path_values = np.empty(self.depth + 1, dtype=np.float64)
 
     @property
     def total(self) -> float:
@@ -118,6 +126,10 @@ class SumMinTree:
         if indices.min() < 0 or indices.max() >= self.capacity:
             raise GaikitError(f"sum tree: leaf index out of range [0, {self.capacity})")
         indices, priorities = last_write_wins(indices, priorities)
+        if indices.shape[0] <= _ONE_BY_ONE:
+            for index, priority in zip(indices.tolist(), priorities.tolist()):
+                self._set_one(index, priority)
+            return
         position = indices + self.capacity
         sums = priorities.copy()
         mins = np.where(priorities > 0, priorities, np.inf)
@@ -132,6 +144,35 @@ class SumMinTree:
             self._sum[position] = sums
             self._min[position] = mins
         self._recompute_levels(whole_depth)
+
+    def update_one(self, index: int, priority: float) -> None:
+        """Set one leaf: :meth:`update` with one index, in a handful of numpy calls.
+
+        The leaf's ancestors are recomputed along its path: with ``s_j`` the
+        sibling at level ``j`` (from the leaf up), the node above is
+        ``((p + s_0) + s_1) + ...``, one ``cumsum`` over ``[p, s_0, s_1, ...]``
+        (a cumulative sum adds in order, so every node gets the very value
+        ``left + right`` gives it); the min path is one ``minimum.accumulate``.
+        """
+        index, priority = int(index), float(priority)
+        if not (math.isfinite(priority) and priority >= 0.0):
+            raise GaikitError("sum tree: priorities must be finite and >= 0")
+        if not 0 <= index < self.capacity:
+            raise GaikitError(f"sum tree: leaf index out of range [0, {self.capacity})")
+        self._set_one(index, priority)
+
+    def _set_one(self, index: int, priority: float) -> None:
+        path = (index + self.capacity) >> self._levels  # the leaf, its parent, ..., the root
+        siblings = path[:-1] ^ 1
+        values = self._path_values
+        values[0] = priority
+        self._sum.take(siblings, out=values[1:])
+        np.cumsum(values, out=values)
+        self._sum[path] = values
+        values[0] = priority if priority > 0.0 else np.inf
+        self._min.take(siblings, out=values[1:])
+        np.minimum.accumulate(values, out=values)
+        self._min[path] = values
 
     def _recompute_levels(self, below: int) -> None:
         """Recompute every node of the levels above level ``below`` from their children."""
