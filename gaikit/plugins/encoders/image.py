@@ -21,7 +21,6 @@ from gaikit.plugins.encoders.atari_layers import (
     InitScheme,
     NatureConvs,
     Padding,
-    as_float,
     initialise,
     keyed_space,
     mlp,
@@ -81,7 +80,7 @@ class ImageEncoder(Encoder):
         if self.channels_last:
             b, k, h, w, c = x.shape
             x = x.permute(0, 1, 4, 2, 3).reshape(b, k * c, h, w)
-        return self.head(self.convs(as_float(x, self.scale)))
+        return self.head(self.convs(self.convs.inputs(x, self.scale)))
 
 
 def register(register_fn: RegisterFn) -> None:

@@ -98,7 +98,7 @@ class MixedEncoder(Encoder):
         if self.channels_last:
             b, k, h, w, c = x.shape
             x = x.permute(0, 1, 4, 2, 3).reshape(b, k * c, h, w)
-        pixel_features = self.pixel_mlp(self.convs(as_float(x, self.scale_pixels)))
+        pixel_features = self.pixel_mlp(self.convs(self.convs.inputs(x, self.scale_pixels)))
         ram = obs["ram"]
         ram_features = self.ram_mlp(as_float(ram.reshape(ram.shape[0], self.ram_dim), self.scale_ram))
         return self.head(torch.cat([pixel_features, ram_features], dim=1))

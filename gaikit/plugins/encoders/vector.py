@@ -12,6 +12,7 @@ from torch import nn
 
 from gaikit.core.components import Encoder, RegisterFn, TensorObservation
 from gaikit.core.errors import GaikitError
+from gaikit.plugins.encoders.linear_relu import LinearReluStack, relu_layers
 
 _ACTIVATIONS: dict[str, type[nn.Module]] = {"relu": nn.ReLU, "tanh": nn.Tanh}
 
@@ -58,6 +59,13 @@ class VectorEncoder(Encoder):
         if self.scale != 1.0:
             x = x * self.scale
         return self.mlp(x)
+
+    def linear_relu_stack(self) -> LinearReluStack | None:
+        """This encoder as ``Linear -> ReLU`` layers (``None`` with ``tanh``, which is not such a stack)."""
+        layers = relu_layers(self.mlp)
+        if layers is None:
+            return None
+        return LinearReluStack(None, self.input_dim, self.scale if self.scale != 1.0 else None, layers)
 
 
 def make_vector_encoder(observation_space: gym.Space, config: VectorEncoderConfig) -> VectorEncoder:
