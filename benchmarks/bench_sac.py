@@ -5,7 +5,8 @@ buffer 300k, batch 256, gamma 0.98, tau 0.02, train_freq 8, gradient_steps
 8, ent_coef auto, actor and critics MLP [400, 300] on the raw observation;
 with ``--sde`` also the zoo's gSDE: ``use_sde``, ``log_std_init`` -3, one
 exploration matrix per rollout of 8 steps), act uniformly at random for the first ``--learning-starts`` steps, and
-run with the same torch thread count. What is timed is the training loop
+run with the same torch thread count and denormal floats flushed to zero
+(gaikit's default, set for the whole process). What is timed is the training loop
 *after* learning starts: ``--steps`` env steps, each worth one gradient
 step (env step, action, replay write, 8 updates every 8 steps).
 
@@ -175,6 +176,7 @@ def main() -> None:
     parser.add_argument("--blocks", type=int, default=20, help="alternating blocks of 16 updates (update mode)")
     parser.add_argument("--sde", action="store_true", help="both with the zoo's gSDE exploration")
     args = parser.parse_args()
+    torch.set_flush_denormal(True)  # gaikit's default (train.flush_denormal); the thread's flag, so SB3's too
     if args.mode in ("update", "both"):
         g_ms, s_ms = update_speeds(args.learning_starts, args.threads, args.blocks, args.sde)
         print(f"update only: gaikit {g_ms:.2f} ms, Stable-Baselines3 {s_ms:.2f} ms CPU per gradient step "

@@ -15,6 +15,7 @@ import pytest
 from gaikit.core.actions import ActionAdapter
 from gaikit.core.components import Agent, Game, Transition
 from gaikit.core.config import ComponentConfig, RunConfig, TrainConfig
+from gaikit.core.cpu_flags import flushing_denormals
 from gaikit.core.episodes import EpisodeTracker, reports_episode_statistics
 from gaikit.core.errors import GaikitError
 from gaikit.core.evaluation import evaluate
@@ -261,3 +262,18 @@ def test_one_env_tracker_fast_path_equals_the_batched_sums(reported):
         assert one.returns[0] == two.returns[0] and one.lengths[0] == two.lengths[0]
         assert one.returns.dtype == two.returns.dtype and one.lengths.dtype == two.lengths.dtype
     assert one.count == two.count > 3 and list(one.recent) == list(two.recent)
+
+
+
+@pytest.mark.parametrize("flush", [True, False])
+def test_runner_flushes_denormals_while_it_runs_only(tmp_path, flush):
+    """``train.flush_denormal`` holds inside the loop (a denormal float32 reads as 0); the mode is restored after."""
+    config = run_config("CartPole-v1", steps=6, flush_denormal=flush)
+    runner, agent = make_runner(tmp_path, gym_game("CartPole-v1"), config)
+    seen = []
+    act = agent.act
+    agent.act = lambda obs, step, explore=True: (seen.append(flushing_denormals()), act(obs, step, explore))[1]
+    assert not flushing_denormals()
+    runner.run()
+    assert seen and all(mode is flush for mode in seen)
+    assert not flushing_denormals()

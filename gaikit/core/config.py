@@ -60,6 +60,11 @@ class TrainConfig(BaseModel):
     threads: int = Field(
         1, ge=0, description="torch intra-op threads (0: torch's default; 1 suits small networks on few cores)."
     )
+    flush_denormal: bool = Field(
+        True,
+        description="Flush denormal floats to zero on the CPU (torch.set_flush_denormal): Adam's decaying moments "
+        "otherwise pass through the denormal range, where every operation is many times slower.",
+    )
 
 
 class StrategyConfig(BaseModel):

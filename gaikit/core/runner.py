@@ -30,6 +30,7 @@ from gaikit.core.actions import ActionAdapter
 from gaikit.core.checkpoint import save_checkpoint
 from gaikit.core.components import Agent, Game, Observation, Transition
 from gaikit.core.config import RunConfig
+from gaikit.core.cpu_flags import denormals_flushed
 from gaikit.core.console import warn
 from gaikit.core.episodes import EpisodeTracker, reports_episode_statistics
 from gaikit.core.errors import GaikitError
@@ -123,7 +124,14 @@ class Runner:
 
     # ---- the loop -------------------------------------------------------------------------
     def run(self) -> RunResult:
-        """Train until ``train.steps`` or Ctrl-C; always ends with a checkpoint."""
+        """Train until ``train.steps`` or Ctrl-C; always ends with a checkpoint.
+
+        Denormal floats are flushed to zero meanwhile when ``train.flush_denormal`` is set.
+        """
+        with denormals_flushed(self.train.flush_denormal):
+            return self._run()
+
+    def _run(self) -> RunResult:
         total = self.train.steps
         with RunProgress(total, self.step, self.show_progress) as self.progress:
             self._header()
