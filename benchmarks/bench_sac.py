@@ -5,8 +5,9 @@ buffer 300k, batch 256, gamma 0.98, tau 0.02, train_freq 8, gradient_steps
 8, ent_coef auto, actor and critics MLP [400, 300] on the raw observation;
 with ``--sde`` also the zoo's gSDE: ``use_sde``, ``log_std_init`` -3, one
 exploration matrix per rollout of 8 steps), act uniformly at random for the first ``--learning-starts`` steps, and
-run with the same torch thread count and denormal floats flushed to zero
-(gaikit's default, set for the whole process). What is timed is the training loop
+run with the same torch thread count, each as it ships (gaikit's runner
+flushes denormal floats to zero while it trains, SB3 keeps IEEE denormals;
+early in training, as here, there are none to flush). What is timed is the training loop
 *after* learning starts: ``--steps`` env steps, each worth one gradient
 step (env step, action, replay write, 8 updates every 8 steps).
 
@@ -39,12 +40,15 @@ import time
 from pathlib import Path
 
 import torch
+from sb3_sac_state import load_gaikit_sac_into_sb3
 
 from gaikit.cli.agents import AGENT_BUILDERS
 from gaikit.cli.resolve import resolve_cli_config
 from gaikit.core.build import build_run
 from gaikit.core.registry import get_registry
+from gaikit.core.checkpoint import load_latest_checkpoint
 from gaikit.core.components import Transition
+from gaikit.core.cpu_flags import denormals_flushed
 from gaikit.core.runner import Runner, true_next_obs
 
 ENV_ID = "HalfCheetahBulletEnv-v0"
@@ -133,8 +137,15 @@ def sb3_speed(steps: int, learning_starts: int, threads: int, seed: int, sde: bo
     return _rates(steps, clock.marks[learning_starts], clock.marks[learning_starts + steps])
 
 
-def update_speeds(learning_starts: int, threads: int, blocks: int, sde: bool, seed: int = 0) -> tuple[float, float]:
-    """Median CPU milliseconds per gradient step: (gaikit, SB3), alternating blocks of 16."""
+def update_speeds(
+    learning_starts: int, threads: int, blocks: int, sde: bool, seed: int = 0, from_run: Path | None = None
+) -> tuple[float, float]:
+    """Median CPU milliseconds per gradient step: (gaikit, SB3), alternating blocks of 16.
+
+    With ``from_run`` both learners start from that gaikit run's latest
+    checkpoint (weights, target critic, Adam moments, temperature): the
+    update speeds late in training.
+    """
     from stable_baselines3.common.logger import configure
 
     torch.set_num_threads(threads)
@@ -153,14 +164,19 @@ def update_speeds(learning_starts: int, threads: int, blocks: int, sde: bool, se
         agent.observe(Transition(obs, actions, rewards, true_next_obs(next_obs, infos), terminated, truncated, infos))
         obs = next_obs
     envs.close()
+    if from_run is not None:
+        _, state = load_latest_checkpoint(from_run)
+        agent.learner.load_state_dict(state["agent"]["learner"])
+        load_gaikit_sac_into_sb3(model, agent.learner)
     times: dict[str, list[float]] = {"gaikit": [], "sb3": []}
     for _ in range(blocks):
         start = time.process_time()
         model.train(gradient_steps=16, batch_size=256)
         times["sb3"].append((time.process_time() - start) / 16)
         start = time.process_time()
-        for _ in range(16):
-            agent.learn()
+        with denormals_flushed(config.train.flush_denormal):  # as gaikit's runner does
+            for _ in range(16):
+                agent.learn()
         times["gaikit"].append((time.process_time() - start) / 16)
     return statistics.median(times["gaikit"]) * 1e3, statistics.median(times["sb3"]) * 1e3
 
@@ -175,10 +191,12 @@ def main() -> None:
     parser.add_argument("--mode", choices=["loop", "update", "both"], default="both", help="what to measure")
     parser.add_argument("--blocks", type=int, default=20, help="alternating blocks of 16 updates (update mode)")
     parser.add_argument("--sde", action="store_true", help="both with the zoo's gSDE exploration")
+    parser.add_argument("--from-run", type=Path, help="update mode: both start from this gaikit SAC run's checkpoint")
     args = parser.parse_args()
-    torch.set_flush_denormal(True)  # gaikit's default (train.flush_denormal); the thread's flag, so SB3's too
+    if args.from_run is not None and (args.sde or args.mode != "update"):
+        parser.error("--from-run needs --mode update and a plain-noise run (no --sde)")
     if args.mode in ("update", "both"):
-        g_ms, s_ms = update_speeds(args.learning_starts, args.threads, args.blocks, args.sde)
+        g_ms, s_ms = update_speeds(args.learning_starts, args.threads, args.blocks, args.sde, from_run=args.from_run)
         print(f"update only: gaikit {g_ms:.2f} ms, Stable-Baselines3 {s_ms:.2f} ms CPU per gradient step "
               f"(median of {args.blocks} alternating blocks of 16), ratio {s_ms / g_ms:.2f}x "
               f"(load {os.getloadavg()[0]:.2f})", flush=True)
