@@ -37,16 +37,20 @@ import contextlib
 import io
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 import torch
+from sb3_state import load_gaikit_ddqn_into_sb3
 
 from gaikit.cli.agents import AGENT_BUILDERS
 from gaikit.cli.resolve import resolve_cli_config
 from gaikit.core.build import build_run
+from gaikit.core.checkpoint import load_latest_checkpoint
+from gaikit.core.config import load_resolved_config
 from gaikit.core.components import Transition
 from gaikit.core.episodes import EpisodeTracker
 from gaikit.core.registry import get_registry
@@ -58,8 +62,8 @@ TARGET_EVERY = 1_000  # env steps
 NETWORK = {"ram": "MLP 128x128", "image": "Nature CNN"}
 
 
-def gaikit_config(encoder: str, memory: str, steps: int, learning_starts: int) -> Any:
-    """The Asterix defaults with the benchmark's shared settings."""
+def gaikit_config(encoder: str, memory: str, steps: int, learning_starts: int, stack: int | None = None) -> Any:
+    """The Asterix defaults with the benchmark's shared settings (and another frame stack if given)."""
     overrides = [
         "train.batch_size=32", "train.train_freq=4", "train.gradient_steps=1",
         f"train.learning_starts={learning_starts}", "train.eval_every=0", "train.checkpoint_every=0",
@@ -69,15 +73,20 @@ def gaikit_config(encoder: str, memory: str, steps: int, learning_starts: int) -
     ]
     if encoder == "ram":
         overrides.append("encoder.hidden=[128, 128]")
+    if stack is not None:
+        overrides.append(f"game.stack={stack}")
     return resolve_cli_config(get_registry(), "asterix", config_file=None,
                               choices={"encoder": encoder, "memory": memory, "learner": "ddqn"},
                               train_flags={"--steps": steps, "--envs": 1, "--seed": 0}, overrides=overrides)
 
 
-def time_gaikit(encoder: str, memory: str, steps: int, learning_starts: int) -> tuple[float, Any]:
+def time_gaikit(encoder: str, memory: str, steps: int, learning_starts: int,
+                late: LateState | None = None) -> tuple[float, Any]:
     """Env steps/s of gaikit's runner during its learning phase; returns (speed, built run)."""
-    config = gaikit_config(encoder, memory, learning_starts + steps, learning_starts)
+    config = gaikit_config(encoder, memory, learning_starts + steps, learning_starts, late.stack if late else None)
     built = build_run(config, get_registry(), AGENT_BUILDERS)
+    if late is not None:
+        built.agent.learner.load_state_dict(late.learner_state)
     marks: list[float] = []
     learn = built.agent.learn
 
@@ -93,7 +102,7 @@ def time_gaikit(encoder: str, memory: str, steps: int, learning_starts: int) -> 
     return (len(marks) - 1) * 4 / (marks[-1] - marks[0]), built
 
 
-def time_sb3(encoder: str, steps: int, learning_starts: int, built: Any) -> float:
+def time_sb3(encoder: str, steps: int, learning_starts: int, built: Any, late: LateState | None = None) -> float:
     """Env steps/s of SB3's DQN during its learning phase: its own networks, gaikit's env preprocessing.
 
     ``ram``: ``MlpPolicy`` with ``net_arch=[128, 128]`` (flatten, 128, 128, Q);
@@ -125,10 +134,27 @@ def time_sb3(encoder: str, steps: int, learning_starts: int, built: Any) -> floa
         target_update_interval=TARGET_EVERY, exploration_initial_eps=0.01, exploration_final_eps=0.01,
         max_grad_norm=10, seed=0, device="cpu", verbose=0, policy_kwargs=kwargs,
     )
+    if late is not None:  # the same late-training weights and Adam moments as gaikit's learner
+        load_gaikit_ddqn_into_sb3(model, built.agent.learner)
     clock = Clock()
     model.learn(total_timesteps=learning_starts + steps, callback=clock)
     env.close()
     return (model.num_timesteps - clock.start_step) / (clock.end - clock.start)
+
+
+@dataclass
+class LateState:
+    """A trained RAM run's learner state and frame stack, for ``--from-run``."""
+
+    learner_state: dict[str, Any]
+    stack: int
+
+    @classmethod
+    def load(cls, run_dir: Path) -> LateState:
+        """The latest checkpoint's learner state of ``run_dir`` and its game's frame stack."""
+        config = load_resolved_config(run_dir / "config.yaml")
+        _, state = load_latest_checkpoint(run_dir)
+        return cls(state["agent"]["learner"], int(config.game.options["stack"]))
 
 
 def raw_vector_speed(num_envs: int, steps: int) -> float:
@@ -200,19 +226,27 @@ def main() -> None:
     parser.add_argument("--skip", choices=["training", "collection"], help="leave one half out")
     parser.add_argument("--encoders", nargs="+", choices=["ram", "image"], default=["ram", "image"],
                         help="training-loop measurements to run")
+    parser.add_argument("--from-run", type=Path,
+                        help="RAM loop only: both start from this gaikit RAM run's checkpoint (weights, Adam moments)")
     args = parser.parse_args()
+    late = LateState.load(args.from_run) if args.from_run else None
+    if late is not None and args.encoders != ["ram"]:
+        parser.error("--from-run needs --encoders ram")
     torch.set_num_threads(1)
     print(f"torch {torch.__version__}, 1 thread; Asterix; best of {args.rounds} interleaved rounds")
     if args.skip != "training":
         for encoder in args.encoders:
             steps = args.ram_steps if encoder == "ram" else args.image_steps
-            built = build_run(gaikit_config(encoder, "uniform", steps, args.learning_starts), get_registry(),
-                              AGENT_BUILDERS, num_envs=1)
+            built = build_run(gaikit_config(encoder, "uniform", steps, args.learning_starts, late.stack if late else None),
+                              get_registry(), AGENT_BUILDERS, num_envs=1)
             built.envs.close()
+            if late is not None:
+                built.agent.learner.load_state_dict(late.learner_state)
+                print(f"from {args.from_run}: its weights and Adam moments, frame stack {late.stack}")
             speeds = best_of(args.rounds, {
-                "sb3": lambda: time_sb3(encoder, steps, args.learning_starts, built),
-                "uniform": lambda: time_gaikit(encoder, "uniform", steps, args.learning_starts)[0],
-                "per": lambda: time_gaikit(encoder, "prioritized", steps, args.learning_starts)[0],
+                "sb3": lambda: time_sb3(encoder, steps, args.learning_starts, built, late),
+                "uniform": lambda: time_gaikit(encoder, "uniform", steps, args.learning_starts, late)[0],
+                "per": lambda: time_gaikit(encoder, "prioritized", steps, args.learning_starts, late)[0],
             })
             sb3 = speeds["sb3"]
             print(f"{encoder} ({NETWORK[encoder]}), 1 env, batch 32, train every 4 steps, {steps:,} timed steps")

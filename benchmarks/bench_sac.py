@@ -40,7 +40,7 @@ import time
 from pathlib import Path
 
 import torch
-from sb3_sac_state import load_gaikit_sac_into_sb3
+from sb3_state import load_gaikit_sac_into_sb3
 
 from gaikit.cli.agents import AGENT_BUILDERS
 from gaikit.cli.resolve import resolve_cli_config

@@ -1,11 +1,16 @@
-"""Copy a gaikit SAC learner's state (weights, target critic, Adam moments, temperature) into an SB3 SAC model.
+"""Copy a gaikit learner's state (weights, targets, Adam moments) into the matching SB3 model.
 
-For timing the two updates from the same late-training state (``bench_sac.py
---from-run``): SB3's ``MlpPolicy`` with ``net_arch=[400, 300]`` and gaikit's
-``sac`` with the ``vector`` encoder (``hidden: []``) have the same layers.
-gaikit's actor keeps the mean and log-std heads as one ``Linear(300, 12)``
-(mean rows first); SB3 has ``mu`` and ``log_std`` as two ``Linear(300, 6)``.
-Plain Gaussian policies only (not gSDE).
+For timing both frameworks from the same late-training state (``--from-run``
+of ``bench_sac.py`` and ``bench_atari_loop.py``), where Adam's moments have
+decayed into the float32 denormal range.
+
+- SAC: SB3's ``MlpPolicy`` with ``net_arch=[400, 300]`` and gaikit's ``sac``
+  with the ``vector`` encoder (``hidden: []``) have the same layers. gaikit's
+  actor keeps the mean and log-std heads as one ``Linear(300, 12)`` (mean
+  rows first); SB3 has ``mu`` and ``log_std`` as two ``Linear(300, 6)``.
+  Plain Gaussian policies only (not gSDE).
+- DQN: SB3's ``MlpPolicy`` with ``net_arch=[128, 128]`` and gaikit's
+  ``ddqn`` with the ``ram`` encoder ``hidden: [128, 128]`` and a plain head.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ def _actor_tensors(tensors: list[torch.Tensor], action_dim: int) -> list[torch.T
 def _copy_into(optimizer: torch.optim.Optimizer, params: list[torch.Tensor], states: list[dict[str, Any]]) -> None:
     """Set each SB3 parameter's Adam state (step, exp_avg, exp_avg_sq) from gaikit's."""
     for param, state in zip(params, states):
-        optimizer.state[param] = {key: value.detach().clone().reshape(param.shape) if key != "step"
+        optimizer.state[param] = {key: value.detach().contiguous().clone().reshape(param.shape) if key != "step"
                                   else torch.tensor(float(value)) for key, value in state.items()}
 
 
@@ -55,3 +60,15 @@ def load_gaikit_sac_into_sb3(model: Any, learner: Any) -> None:
     _copy_into(model.actor.optimizer, sb3_actor, ordered)
     critic_params = list(learner.critic.parameters())
     _copy_into(model.critic.optimizer, list(model.critic.parameters()), moments(learner.critic_optimizer, critic_params))
+
+
+@torch.no_grad()
+def load_gaikit_ddqn_into_sb3(model: Any, learner: Any) -> None:
+    """Overwrite ``model`` (SB3 ``DQN``) with ``learner``'s (gaikit ``DDQN``) online and target nets and Adam moments."""
+    online = list(learner.online.parameters())
+    for dst, src in zip(model.q_net.parameters(), online):
+        dst.copy_(src)
+    for dst, src in zip(model.q_net_target.parameters(), learner.target.parameters()):
+        dst.copy_(src)
+    states = [dict(learner.optimizer.state[p]) for p in online]
+    _copy_into(model.policy.optimizer, list(model.q_net.parameters()), states)
