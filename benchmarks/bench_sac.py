@@ -191,10 +191,11 @@ def main() -> None:
     parser.add_argument("--mode", choices=["loop", "update", "both"], default="both", help="what to measure")
     parser.add_argument("--blocks", type=int, default=20, help="alternating blocks of 16 updates (update mode)")
     parser.add_argument("--sde", action="store_true", help="both with the zoo's gSDE exploration")
-    parser.add_argument("--from-run", type=Path, help="update mode: both start from this gaikit SAC run's checkpoint")
+    parser.add_argument("--from-run", type=Path,
+                        help="update mode: both start from this gaikit SAC run's checkpoint (--sde for a gSDE run)")
     args = parser.parse_args()
-    if args.from_run is not None and (args.sde or args.mode != "update"):
-        parser.error("--from-run needs --mode update and a plain-noise run (no --sde)")
+    if args.from_run is not None and args.mode != "update":
+        parser.error("--from-run needs --mode update (with --sde for a gSDE run)")
     if args.mode in ("update", "both"):
         g_ms, s_ms = update_speeds(args.learning_starts, args.threads, args.blocks, args.sde, from_run=args.from_run)
         print(f"update only: gaikit {g_ms:.2f} ms, Stable-Baselines3 {s_ms:.2f} ms CPU per gradient step "

@@ -8,7 +8,8 @@ decayed into the float32 denormal range.
   with the ``vector`` encoder (``hidden: []``) have the same layers. gaikit's
   actor keeps the mean and log-std heads as one ``Linear(300, 12)`` (mean
   rows first); SB3 has ``mu`` and ``log_std`` as two ``Linear(300, 6)``.
-  Plain Gaussian policies only (not gSDE).
+  With gSDE both actors are ``log_std`` (300 x 6), the trunk and the mean
+  head, in that parameter order.
 - DQN: SB3's ``MlpPolicy`` with ``net_arch=[128, 128]`` and gaikit's
   ``ddqn`` with the ``ram`` encoder ``hidden: [128, 128]`` and a plain head.
 """
@@ -36,10 +37,14 @@ def _copy_into(optimizer: torch.optim.Optimizer, params: list[torch.Tensor], sta
 @torch.no_grad()
 def load_gaikit_sac_into_sb3(model: Any, learner: Any) -> None:
     """Overwrite ``model`` (SB3 ``SAC``) with ``learner``'s (gaikit ``SACLearner``) state."""
-    action_dim = model.actor.mu.out_features
+    sde = bool(model.use_sde)
+    action_dim = learner.actor.scaling.scale.numel()
     actor_params = list(learner.actor.parameters())
     sb3_actor = list(model.actor.parameters())
-    for dst, src in zip(sb3_actor, _actor_tensors(actor_params, action_dim)):
+    sources = actor_params if sde else _actor_tensors(actor_params, action_dim)
+    for dst, src in zip(sb3_actor, sources, strict=True):
+        if dst.shape != src.shape:
+            raise ValueError(f"SB3 parameter {tuple(dst.shape)} against gaikit's {tuple(src.shape)}")
         dst.copy_(src)
     for dst, src in zip(model.critic.parameters(), learner.critic.parameters()):
         dst.copy_(src)
@@ -51,6 +56,12 @@ def load_gaikit_sac_into_sb3(model: Any, learner: Any) -> None:
         return [dict(optimizer.state[p]) for p in params]
 
     actor_states = moments(learner.actor_optimizer, actor_params)
+    if sde:
+        _copy_into(model.actor.optimizer, sb3_actor, actor_states)
+        critic_params = list(learner.critic.parameters())
+        _copy_into(model.critic.optimizer, list(model.critic.parameters()),
+                   moments(learner.critic_optimizer, critic_params))
+        return
     split: list[dict[str, Any]] = []
     *trunk, heads_w, heads_b = actor_states
     for head in (slice(0, action_dim), slice(action_dim, None)):
