@@ -144,7 +144,7 @@ def time_sb3(encoder: str, steps: int, learning_starts: int, built: Any, late: L
 
 @dataclass
 class LateState:
-    """A trained RAM run's learner state and frame stack, for ``--from-run``."""
+    """A trained run's learner state and frame stack, for ``--from-run``."""
 
     learner_state: dict[str, Any]
     stack: int
@@ -227,11 +227,12 @@ def main() -> None:
     parser.add_argument("--encoders", nargs="+", choices=["ram", "image"], default=["ram", "image"],
                         help="training-loop measurements to run")
     parser.add_argument("--from-run", type=Path,
-                        help="RAM loop only: both start from this gaikit RAM run's checkpoint (weights, Adam moments)")
+                        help="with one of --encoders: both start from this gaikit run's checkpoint (weights, Adam "
+                             "moments); the run's encoder must be that one")
     args = parser.parse_args()
     late = LateState.load(args.from_run) if args.from_run else None
-    if late is not None and args.encoders != ["ram"]:
-        parser.error("--from-run needs --encoders ram")
+    if late is not None and len(args.encoders) != 1:
+        parser.error("--from-run needs --encoders ram or --encoders image (the run's encoder)")
     torch.set_num_threads(1)
     print(f"torch {torch.__version__}, 1 thread; Asterix; best of {args.rounds} interleaved rounds")
     if args.skip != "training":

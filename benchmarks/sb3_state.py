@@ -11,7 +11,9 @@ decayed into the float32 denormal range.
   With gSDE both actors are ``log_std`` (300 x 6), the trunk and the mean
   head, in that parameter order.
 - DQN: SB3's ``MlpPolicy`` with ``net_arch=[128, 128]`` and gaikit's
-  ``ddqn`` with the ``ram`` encoder ``hidden: [128, 128]`` and a plain head.
+  ``ddqn`` with the ``ram`` encoder ``hidden: [128, 128]`` and a plain head;
+  or SB3's ``CnnPolicy`` (NatureCNN) and the ``image`` encoder (the same
+  convolutions, 512-unit layer and Q layer, flattened in C, H, W order).
 """
 
 from __future__ import annotations
@@ -77,7 +79,9 @@ def load_gaikit_sac_into_sb3(model: Any, learner: Any) -> None:
 def load_gaikit_ddqn_into_sb3(model: Any, learner: Any) -> None:
     """Overwrite ``model`` (SB3 ``DQN``) with ``learner``'s (gaikit ``DDQN``) online and target nets and Adam moments."""
     online = list(learner.online.parameters())
-    for dst, src in zip(model.q_net.parameters(), online):
+    for dst, src in zip(model.q_net.parameters(), online, strict=True):
+        if dst.shape != src.shape:
+            raise ValueError(f"SB3 parameter {tuple(dst.shape)} against gaikit's {tuple(src.shape)}")
         dst.copy_(src)
     for dst, src in zip(model.q_net_target.parameters(), learner.target.parameters()):
         dst.copy_(src)
