@@ -73,8 +73,18 @@ def _rates(steps: int, start: tuple[float, float], end: tuple[float, float]) -> 
     return steps / (end[0] - start[0]), steps / (end[1] - start[1])
 
 
-def gaikit_speed(steps: int, learning_starts: int, threads: int, seed: int, sde: bool) -> tuple[float, float]:
-    """Env steps/s (wall, CPU) of gaikit's runner from step ``learning_starts`` to ``learning_starts + steps``."""
+def checkpoint_learner_state(from_run: Path) -> dict:
+    """The learner state of ``from_run``'s latest checkpoint."""
+    _, state = load_latest_checkpoint(from_run)
+    return state["agent"]["learner"]
+
+
+def gaikit_speed(steps: int, learning_starts: int, threads: int, seed: int, sde: bool,
+                 from_run: Path | None = None) -> tuple[float, float]:
+    """Env steps/s (wall, CPU) of gaikit's runner from step ``learning_starts`` to ``learning_starts + steps``.
+
+    With ``from_run`` the learner starts from that run's latest checkpoint.
+    """
     total = learning_starts + steps
     overrides = [
         f"train.learning_starts={learning_starts}", f"selector.random_steps={learning_starts}",
@@ -84,6 +94,8 @@ def gaikit_speed(steps: int, learning_starts: int, threads: int, seed: int, sde:
     config = resolve_cli_config(get_registry(), "halfcheetah", config_file=None, choices={},
                                 train_flags={"--steps": total, "--seed": seed}, overrides=overrides)
     built = build_run(config, get_registry(), AGENT_BUILDERS)
+    if from_run is not None:
+        built.agent.learner.load_state_dict(checkpoint_learner_state(from_run))
     with tempfile.TemporaryDirectory() as tmp:
         runner = Runner(built.agent, built.game, config, Path(tmp) / "run", envs=built.envs,
                         progress=False, tensorboard=False)
@@ -113,8 +125,9 @@ def sb3_sac(learning_starts: int, seed: int, sde: bool):  # noqa: ANN201  (SB3 i
     )
 
 
-def sb3_speed(steps: int, learning_starts: int, threads: int, seed: int, sde: bool) -> tuple[float, float]:
-    """Env steps/s (wall, CPU) of Stable-Baselines3's SAC over the same window."""
+def sb3_speed(steps: int, learning_starts: int, threads: int, seed: int, sde: bool,
+              from_run: Path | None = None) -> tuple[float, float]:
+    """Env steps/s (wall, CPU) of Stable-Baselines3's SAC over the same window (from ``from_run``'s state if given)."""
     from stable_baselines3.common.callbacks import BaseCallback
 
     class Clock(BaseCallback):
@@ -131,6 +144,12 @@ def sb3_speed(steps: int, learning_starts: int, threads: int, seed: int, sde: bo
 
     torch.set_num_threads(threads)
     model = sb3_sac(learning_starts, seed, sde)
+    if from_run is not None:
+        config = resolve_cli_config(get_registry(), "halfcheetah", config_file=None, choices={},
+                                    train_flags={"--seed": seed}, overrides=exploration_overrides(sde))
+        learner = build_run(config, get_registry(), AGENT_BUILDERS).agent.learner
+        learner.load_state_dict(checkpoint_learner_state(from_run))
+        load_gaikit_sac_into_sb3(model, learner)
     clock = Clock()
     model.learn(learning_starts + steps, callback=clock)
     model.get_env().close()
@@ -165,8 +184,7 @@ def update_speeds(
         obs = next_obs
     envs.close()
     if from_run is not None:
-        _, state = load_latest_checkpoint(from_run)
-        agent.learner.load_state_dict(state["agent"]["learner"])
+        agent.learner.load_state_dict(checkpoint_learner_state(from_run))
         load_gaikit_sac_into_sb3(model, agent.learner)
     times: dict[str, list[float]] = {"gaikit": [], "sb3": []}
     for _ in range(blocks):
@@ -192,10 +210,8 @@ def main() -> None:
     parser.add_argument("--blocks", type=int, default=20, help="alternating blocks of 16 updates (update mode)")
     parser.add_argument("--sde", action="store_true", help="both with the zoo's gSDE exploration")
     parser.add_argument("--from-run", type=Path,
-                        help="update mode: both start from this gaikit SAC run's checkpoint (--sde for a gSDE run)")
+                        help="both start from this gaikit SAC run's checkpoint (--sde for a gSDE run)")
     args = parser.parse_args()
-    if args.from_run is not None and args.mode != "update":
-        parser.error("--from-run needs --mode update (with --sde for a gSDE run)")
     if args.mode in ("update", "both"):
         g_ms, s_ms = update_speeds(args.learning_starts, args.threads, args.blocks, args.sde, from_run=args.from_run)
         print(f"update only: gaikit {g_ms:.2f} ms, Stable-Baselines3 {s_ms:.2f} ms CPU per gradient step "
@@ -206,6 +222,7 @@ def main() -> None:
 
     print(f"SAC on {ENV_ID}: {args.steps} env steps (= gradient steps) after {args.learning_starts} random steps, "
           f"torch {torch.__version__}, {args.threads} thread(s), gSDE {'on' if args.sde else 'off'}, "
+          f"{f'from {args.from_run}, ' if args.from_run else ''}"
           f"load average at start {os.getloadavg()[0]:.2f}")
     wall: dict[str, list[float]] = {"gaikit": [], "sb3": []}
     cpu: dict[str, list[float]] = {"gaikit": [], "sb3": []}
@@ -213,7 +230,8 @@ def main() -> None:
     for r in range(args.rounds):
         order = ["gaikit", "sb3"] if r % 2 == 0 else ["sb3", "gaikit"]
         for name in order:
-            w, c = runs[name](args.steps, args.learning_starts, args.threads, seed=r, sde=args.sde)
+            w, c = runs[name](args.steps, args.learning_starts, args.threads, seed=r, sde=args.sde,
+                              from_run=args.from_run)
             wall[name].append(w)
             cpu[name].append(c)
             print(f"  round {r + 1}: {name:6s} {w:7.1f} env steps per wall s, {c:7.1f} per CPU s"
