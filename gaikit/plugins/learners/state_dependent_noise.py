@@ -64,8 +64,12 @@ def sde_sample(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """``(action, log_prob)`` in plain autograd operations (gradients reach ``mean_pre`` and ``log_std``).
 
-    ``latent`` is detached, as SB3 does without ``learn_features``.
+    ``latent`` is detached, as SB3 does without ``learn_features``. With
+    gradients disabled (the critic target) it is :func:`sde_sample_forward`
+    without a tape: the same values with fewer temporaries.
     """
+    if not torch.is_grad_enabled():
+        return sde_sample_forward(mean_pre, latent, log_std, eps, scale, bias, log_scale_sum, clip_mean, keep=False)[:2]
     mean = F.hardtanh(mean_pre, -clip_mean, clip_mean)
     z = latent.detach()
     spread = z.mm(exploration_matrix(log_std, eps))
