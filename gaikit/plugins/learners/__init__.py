@@ -9,8 +9,9 @@ from __future__ import annotations
 from gaikit.core.hookspecs import Register, hookimpl
 from gaikit.plugins.learners import ddqn
 from gaikit.plugins.learners import sac
+from gaikit.plugins.learners import tqc
 
-MODULES = (ddqn, sac,)
+MODULES = (ddqn, sac, tqc)
 
 
 @hookimpl

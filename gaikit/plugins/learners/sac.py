@@ -81,7 +81,7 @@ class SACConfig(BaseModel):
     clip_mean: float = Field(2.0, gt=0.0, description="With use_sde: the mean is clipped to [-clip_mean, clip_mean].")
 
 
-def _clear_grads(params: list[torch.nn.Parameter]) -> None:
+def clear_grads(params: list[torch.nn.Parameter]) -> None:
     """``optimizer.zero_grad(set_to_none=True)`` without its wrapper."""
     for p in params:
         p.grad = None
@@ -122,7 +122,7 @@ class SACLearner(Learner):
                 if config.use_sde
                 else Actor(make_encoder(), scaling, config.hidden, (config.log_std_min, config.log_std_max))
             )
-            self.critic = TwinCritic(make_encoder(), scaling, config.hidden)
+            self.critic = self._make_critic(make_encoder(), scaling)
         self.critic_target = copy.deepcopy(self.critic).requires_grad_(False)
         self.actor_optimizer = _adam(list(self.actor.parameters()), config.actor_lr)
         self.critic_optimizer = _adam(list(self.critic.parameters()), config.critic_lr)
@@ -136,6 +136,10 @@ class SACLearner(Learner):
         self._actor_params = list(self.actor.parameters())
         self._critic_params = list(self.critic.parameters())
         self._target_params = list(self.critic_target.parameters())
+
+    def _make_critic(self, encoder: Encoder, scaling: BoxScaling) -> TwinCritic:
+        """The critic: SAC's two scalar Q heads (TQC overrides this with quantile heads)."""
+        return TwinCritic(encoder, scaling, self.config.hidden)
 
     # -- acting ---------------------------------------------------------------------------------
 
@@ -173,6 +177,33 @@ class SACLearner(Learner):
         if isinstance(self.actor, SDEActor):  # one exploration matrix per gradient step, as SB3
             self.actor.reset_noise(self.generator)
 
+        # 1 + 2. Bootstrap target, then one step of the critic onto it.
+        critic_loss, q_mean, td_errors = self._critic_step(obs, actions, rewards, discounts, next_obs, weights)
+        self.updates += 1
+
+        metrics = {"critic_loss": critic_loss, "q_mean": q_mean}
+        # 3 + 4. Actor and temperature, delayed and compensated like CleanRL's policy_frequency.
+        if self.updates % cfg.actor_update_freq == 0:
+            for _ in range(cfg.actor_update_freq):
+                metrics.update(self._actor_and_alpha_step(obs))
+
+        # 5. Polyak averaging of the target critic.
+        if self.updates % cfg.target_update_freq == 0:
+            torch._foreach_lerp_(self._target_params, self._critic_params, cfg.tau)
+
+        values = torch.stack(list(metrics.values())).tolist()  # one conversion for all metrics
+        return UpdateResult(metrics=dict(zip(metrics, values)), td_errors=td_errors.numpy())
+
+    def _critic_step(
+        self,
+        obs: torch.Tensor | dict[str, torch.Tensor],
+        actions: torch.Tensor,
+        rewards: torch.Tensor,
+        discounts: torch.Tensor,
+        next_obs: torch.Tensor | dict[str, torch.Tensor],
+        weights: torch.Tensor,
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """One critic step; returns the loss, the first head's mean Q and each sample's mean ``|td|``."""
         # 1. Soft bootstrap target from the target critic (0 discount on termination).
         target_q = self.critic_target_values(rewards, discounts, next_obs)
 
@@ -184,25 +215,11 @@ class SACLearner(Learner):
         weighted_td = weights * td
         inv_n = 1.0 / td.shape[1]
         critic_loss = torch.dot(weighted_td.view(-1), td.view(-1)) * (0.5 * inv_n)
-        _clear_grads(self._critic_params)
+        clear_grads(self._critic_params)
         self.critic.backward(tape, weighted_td * inv_n)
         self._clip(self._critic_params)
         self.critic_optimizer.step_direct()
-        self.updates += 1
-
-        metrics = {"critic_loss": critic_loss, "q_mean": q[0].mean()}
-        # 3 + 4. Actor and temperature, delayed and compensated like CleanRL's policy_frequency.
-        if self.updates % cfg.actor_update_freq == 0:
-            for _ in range(cfg.actor_update_freq):
-                metrics.update(self._actor_and_alpha_step(obs))
-
-        # 5. Polyak averaging of the target critic.
-        if self.updates % cfg.target_update_freq == 0:
-            torch._foreach_lerp_(self._target_params, self._critic_params, cfg.tau)
-
-        td_errors = td.abs().mean(0).numpy()  # the two heads' mean |td|
-        values = torch.stack(list(metrics.values())).tolist()  # one conversion for all metrics
-        return UpdateResult(metrics=dict(zip(metrics, values)), td_errors=td_errors)
+        return critic_loss, q[0].mean(), td.abs().mean(0)
 
     @torch.no_grad()
     def critic_target_values(
@@ -225,14 +242,11 @@ class SACLearner(Learner):
         actions, log_pi, actor_tape = self.actor.sample_taped(obs, self.generator)
         # The critic is frozen for this step: the gradient flows through Q to the action only.
         q, critic_tape = self.critic.values_taped(obs, actions, frozen=True)
-        min_q = q.amin(0)
-        actor_loss = (alpha * log_pi - min_q).mean()
-        # The loss's gradient: alpha / n in each log-probability and -1 / n in the smaller
-        # Q value (split evenly on a tie, as torch.min's own backward does).
+        q_pi, grad_q = self._policy_value(q)
+        actor_loss = (alpha * log_pi - q_pi).mean()
+        grad_actions = self.critic.action_grad(critic_tape, grad_q)
         inv_n = 1.0 / len(log_pi)
-        smaller = (q == min_q).to(q.dtype)
-        grad_actions = self.critic.action_grad(critic_tape, smaller * (-inv_n / smaller.sum(0)))
-        _clear_grads(self._actor_params)
+        clear_grads(self._actor_params)
         self.actor.backward(actor_tape, grad_actions, (alpha * inv_n).expand_as(log_pi))
         self._clip(self._actor_params)
         self.actor_optimizer.step_direct()
@@ -240,6 +254,15 @@ class SACLearner(Learner):
         if self.alpha_optimizer is not None:
             out["alpha_loss"] = self._alpha_step(log_pi)
         return out
+
+    def _policy_value(self, q: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The value the actor maximises, ``min(Q1, Q2)`` per sample, and the gradient of
+        ``-mean(min(Q1, Q2))`` in ``q`` (``-1 / n`` at the smaller head, split evenly on a
+        tie, as torch.min's own backward does)."""
+        min_q = q.amin(0)
+        smaller = (q == min_q).to(q.dtype)
+        inv_n = 1.0 / q.shape[1]
+        return min_q, smaller * (-inv_n / smaller.sum(0))
 
     def _alpha_step(self, log_pi: torch.Tensor) -> torch.Tensor:
         """One step on ``-log_alpha * (log_pi + target_entropy)``; returns the loss.

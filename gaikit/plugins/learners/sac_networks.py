@@ -60,12 +60,12 @@ def _last_width(in_dim: int, hidden: Sequence[int]) -> int:
     return hidden[-1] if hidden else in_dim
 
 
-def _linears(*modules: nn.Module) -> list[nn.Linear]:
+def linear_layers(*modules: nn.Module) -> list[nn.Linear]:
     """The ``Linear`` layers of ``modules`` in order: what :func:`relu_mlps` evaluates."""
     return [m for module in modules for m in module.modules() if isinstance(m, nn.Linear)]
 
 
-def _encode(
+def encode_features(
     encoder: Encoder, weights: Sequence[torch.Tensor], obs: TensorObservation, *, with_grad: bool
 ) -> torch.Tensor:
     """``encoder(obs)``, recording autograd history only if asked and some of its ``weights`` train."""
@@ -75,12 +75,13 @@ def _encode(
     return encoder(obs)
 
 
-def _check_no_grad() -> None:
+def check_no_grad() -> None:
+    """Raise unless gradients are disabled: the written-out forwards and backwards record no history."""
     if torch.is_grad_enabled():
         raise RuntimeError("the *_taped methods and backward run under torch.no_grad() (they backpropagate by hand)")
 
 
-def _accumulate_grads(
+def accumulate_grads(
     params: Sequence[torch.Tensor],
     grads: Sequence[torch.Tensor] | None,
     features: torch.Tensor,
@@ -153,7 +154,7 @@ class Actor(nn.Module):
         self.scaling = scaling
         self.log_std_min, self.log_std_max = log_std_bounds
         # The Parameter objects themselves (load_state_dict copies into them in place).
-        self._params = linear_params([_linears(self.trunk, self.heads)])
+        self._params = linear_params([linear_layers(self.trunk, self.heads)])
         self._encoder_params = list(encoder.parameters())
 
     def _heads_output(self, obs: TensorObservation) -> torch.Tensor:
@@ -180,8 +181,8 @@ class Actor(nn.Module):
 
         Runs under ``torch.no_grad()``; only a trainable encoder records autograd history.
         """
-        _check_no_grad()
-        features = _encode(self.encoder, self._encoder_params, obs, with_grad=True)
+        check_no_grad()
+        features = encode_features(self.encoder, self._encoder_params, obs, with_grad=True)
         (out,), mlp_tape = mlps_forward([features], self._params)
         s = self.scaling
         bounds = (self.log_std_min, self.log_std_max)
@@ -196,7 +197,7 @@ class Actor(nn.Module):
         grad_out = squashed_sample_backward(tape.sample, grad_action, grad_log_prob)
         encoder_grad = tape.features.requires_grad
         (grad_features,), grads = mlps_backward(tape.mlp, (grad_out,), param_grads=True, input_grads=(encoder_grad,))
-        _accumulate_grads(self._params, grads, tape.features, grad_features)
+        accumulate_grads(self._params, grads, tape.features, grad_features)
 
     def greedy(self, obs: TensorObservation) -> torch.Tensor:
         """The squashed mean: the deterministic action used in evaluation."""
@@ -217,7 +218,7 @@ class TwinCritic(nn.Module):
         self.scaling = scaling
         self.q1 = mlp(in_dim, hidden, 1)
         self.q2 = mlp(in_dim, hidden, 1)
-        self._params = linear_params([_linears(self.q1), _linears(self.q2)])  # q1's layers, then q2's
+        self._params = linear_params([linear_layers(self.q1), linear_layers(self.q2)])  # q1's layers, then q2's
         self._encoder_params = list(encoder.parameters())
 
     def forward(self, obs: TensorObservation, actions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -241,8 +242,8 @@ class TwinCritic(nn.Module):
         autograd history, and not with ``frozen``: then only
         :meth:`action_grad` follows (the actor's step).
         """
-        _check_no_grad()
-        features = _encode(self.encoder, self._encoder_params, obs, with_grad=not frozen)
+        check_no_grad()
+        features = encode_features(self.encoder, self._encoder_params, obs, with_grad=not frozen)
         q, mlp_tape = mlps_forward([features, self.scaling.normalise(actions)], self._params, 2, stack=True)
         return q, CriticTape(features, mlp_tape)
 
@@ -251,7 +252,7 @@ class TwinCritic(nn.Module):
         :meth:`values_taped`'s ``(2, batch)`` output is ``grad_q`` (the encoder's by autograd)."""
         encoder_grad = tape.features.requires_grad
         (grad_features, _), grads = mlps_backward(tape.mlp, grad_q, param_grads=True, input_grads=(encoder_grad, False))
-        _accumulate_grads(self._params, grads, tape.features, grad_features)
+        accumulate_grads(self._params, grads, tape.features, grad_features)
 
     def action_grad(self, tape: CriticTape, grad_q: torch.Tensor) -> torch.Tensor:
         """The gradient in the actions given ``grad_q``, the weights untouched (frozen)."""

@@ -27,11 +27,11 @@ from gaikit.core.components import Encoder, TensorObservation
 from gaikit.plugins.learners.fused_mlp import MLPTape, linear_params, mlps_backward, mlps_forward
 from gaikit.plugins.learners.sac_networks import (
     BoxScaling,
-    _accumulate_grads,
-    _check_no_grad,
-    _encode,
+    accumulate_grads,
+    check_no_grad,
+    encode_features,
     _last_width,
-    _linears,
+    linear_layers,
     mlp,
 )
 from gaikit.plugins.learners.squashed_gaussian import squash
@@ -74,7 +74,7 @@ class SDEActor(nn.Module):
         self.scaling = scaling
         self.clip_mean = float(clip_mean)
         self.register_buffer("eps", torch.zeros(self.latent_dim, action_dim), persistent=False)
-        self._params = linear_params([_linears(self.trunk, self.mean_head)])
+        self._params = linear_params([linear_layers(self.trunk, self.mean_head)])
         self._encoder_params = list(encoder.parameters())
         self._has_trunk = bool(hidden)
 
@@ -128,8 +128,8 @@ class SDEActor(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor, SDEActorTape]:
         """:meth:`sample` for the hand-written backward: ``(action, log_prob, tape)``; under ``torch.no_grad()``."""
         del generator
-        _check_no_grad()
-        features = _encode(self.encoder, self._encoder_params, obs, with_grad=True)
+        check_no_grad()
+        features = encode_features(self.encoder, self._encoder_params, obs, with_grad=True)
         (mean_pre,), mlp_tape = mlps_forward([features], self._params)
         s = self.scaling
         action, log_prob, sample_tape = sde_sample_forward(
@@ -146,7 +146,7 @@ class SDEActor(nn.Module):
         encoder_grad = tape.features.requires_grad
         (grad_features,), grads = mlps_backward(tape.mlp, (grad_mean,), param_grads=True, input_grads=(encoder_grad,))
         assert grads is not None
-        _accumulate_grads([*self._params, self.log_std], [*grads, grad_log_std], tape.features, grad_features)
+        accumulate_grads([*self._params, self.log_std], [*grads, grad_log_std], tape.features, grad_features)
 
     def greedy(self, obs: TensorObservation) -> torch.Tensor:
         """The squashed clipped mean: the deterministic action used in evaluation."""

@@ -1,0 +1,139 @@
+"""TQC's critic: several Q networks that each predict quantiles of the return, and their loss.
+
+Kuznetsov et al., "Controlling Overestimation Bias with Truncated Mixture of
+Continuous Distributional Quantile Critics" (ICML 2020), as sb3-contrib's
+``TQC``: ``n_critics`` MLPs on ``cat(features, action)``, each with
+``n_quantiles`` outputs, the quantiles of the return at the fractions
+``(i + 0.5) / n_quantiles``. The layers and their written-out backward are the
+same as :class:`~gaikit.plugins.learners.sac_networks.TwinCritic`'s; only the
+last layer is wider.
+
+:func:`quantile_huber_loss` is the loss and its gradient in the predicted
+quantiles, written out: for every predicted quantile ``z_i`` (fraction
+``tau_i``) and every target atom ``y_j``, with ``d = y_j - z_i``,
+``|tau_i - 1{d < 0}| * huber(d)``, averaged over all of them as sb3-contrib
+does (``sum_over_quantiles=False``).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+from torch import nn
+
+from gaikit.core.components import Encoder, TensorObservation
+from gaikit.plugins.learners.fused_mlp import linear_params, mlps_backward, mlps_forward, relu_mlps
+from gaikit.plugins.learners.sac_networks import (
+    BoxScaling,
+    CriticTape,
+    accumulate_grads,
+    check_no_grad,
+    encode_features,
+    linear_layers,
+    mlp,
+)
+
+
+class QuantileCritic(nn.Module):
+    """``n_critics`` quantile heads on one encoder: ``(obs, action) -> (n_critics, batch, n_quantiles)``.
+
+    The action enters the first layer of each head, normalised to ``[-1, 1]``,
+    as in :class:`~gaikit.plugins.learners.sac_networks.TwinCritic`.
+    """
+
+    def __init__(
+        self, encoder: Encoder, scaling: BoxScaling, hidden: Sequence[int], n_critics: int, n_quantiles: int
+    ) -> None:
+        super().__init__()
+        in_dim = encoder.features_dim + scaling.scale.numel()
+        self.encoder = encoder
+        self.scaling = scaling
+        self.n_critics = n_critics
+        self.n_quantiles = n_quantiles
+        self.heads = nn.ModuleList(mlp(in_dim, hidden, n_quantiles) for _ in range(n_critics))
+        self._params = linear_params([linear_layers(head) for head in self.heads])
+        self._encoder_params = list(encoder.parameters())
+
+    def values(self, obs: TensorObservation, actions: torch.Tensor) -> torch.Tensor:
+        """``(n_critics, batch, n_quantiles)``: every head's quantiles (an ordinary autograd function)."""
+        inputs = [self.encoder(obs), self.scaling.normalise(actions)]
+        return torch.stack(relu_mlps(inputs, self._params, self.n_critics))
+
+    def forward(self, obs: TensorObservation, actions: torch.Tensor) -> torch.Tensor:
+        """Same as :meth:`values`."""
+        return self.values(obs, actions)
+
+    def values_taped(
+        self, obs: TensorObservation, actions: torch.Tensor, *, frozen: bool = False
+    ) -> tuple[torch.Tensor, CriticTape]:
+        """:meth:`values` for a hand-written backward, and the tape for it (under ``torch.no_grad()``).
+
+        With ``frozen`` a trainable encoder records no history: only
+        :meth:`action_grad` follows (the actor's step).
+        """
+        check_no_grad()
+        features = encode_features(self.encoder, self._encoder_params, obs, with_grad=not frozen)
+        outputs, mlp_tape = mlps_forward([features, self.scaling.normalise(actions)], self._params, self.n_critics)
+        return torch.stack(outputs), CriticTape(features, mlp_tape)
+
+    def backward(self, tape: CriticTape, grad_z: torch.Tensor) -> None:
+        """Accumulate into ``.grad`` the gradient of a loss whose gradient in
+        :meth:`values_taped`'s output is ``grad_z`` (the encoder's by autograd)."""
+        encoder_grad = tape.features.requires_grad
+        (grad_features, _), grads = mlps_backward(
+            tape.mlp, grad_z.unbind(0), param_grads=True, input_grads=(encoder_grad, False)
+        )
+        accumulate_grads(self._params, grads, tape.features, grad_features)
+
+    def action_grad(self, tape: CriticTape, grad_z: torch.Tensor) -> torch.Tensor:
+        """The gradient in the actions given ``grad_z``, the weights untouched (frozen)."""
+        (_, grad_normalised), _ = mlps_backward(
+            tape.mlp, grad_z.unbind(0), param_grads=False, input_grads=(False, True)
+        )
+        assert grad_normalised is not None
+        return grad_normalised if self.scaling.identity else grad_normalised / self.scaling.scale
+
+
+def quantile_fractions(n_quantiles: int) -> torch.Tensor:
+    """The fractions ``(i + 0.5) / n`` at which the heads predict the return's quantiles."""
+    return (torch.arange(n_quantiles, dtype=torch.float32) + 0.5) / n_quantiles
+
+
+def truncated_targets(next_quantiles: torch.Tensor, drop_per_critic: int) -> torch.Tensor:
+    """TQC's truncation: pool every critic's quantiles per sample, sort, drop the largest.
+
+    ``next_quantiles`` is ``(n_critics, batch, n_quantiles)``; returns
+    ``(batch, n_critics * (n_quantiles - drop_per_critic))``, ascending.
+    """
+    n_critics, batch, n_quantiles = next_quantiles.shape
+    pooled = next_quantiles.permute(1, 0, 2).reshape(batch, n_critics * n_quantiles)
+    keep = n_critics * (n_quantiles - drop_per_critic)
+    return pooled.sort(dim=1).values[:, :keep]
+
+
+def quantile_huber_loss(
+    quantiles: torch.Tensor, targets: torch.Tensor, weights: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The quantile Huber loss (kappa 1) and its gradient in ``quantiles``.
+
+    ``quantiles`` is ``(n_critics, batch, n_quantiles)``, ``targets``
+    ``(batch, n_targets)`` (constants) and ``weights`` ``(batch,)`` importance
+    weights (ones for uniform replay). The loss is the mean over critics,
+    samples, quantiles and targets of ``w * |tau_i - 1{d < 0}| * huber(d)``,
+    ``d = target - quantile``; sb3-contrib's ``quantile_huber_loss`` with
+    ``sum_over_quantiles=False`` when the weights are ones.
+    """
+    n_critics, batch, n_quantiles = quantiles.shape
+    tau = quantile_fractions(n_quantiles).view(1, 1, n_quantiles, 1)
+    delta = targets.view(1, batch, 1, -1) - quantiles.unsqueeze(3)  # (critics, batch, quantiles, targets)
+    asymmetry = torch.where(delta < 0, 1.0 - tau, tau)  # |tau - 1{delta < 0}|
+    clipped = delta.clamp(-1.0, 1.0)  # huber'(delta)
+    weighted = asymmetry.mul_(clipped)
+    # huber(delta) = clipped * (delta - clipped / 2): delta^2 / 2 inside [-1, 1], |delta| - 1/2 outside.
+    per_sample = (weighted * delta.sub_(clipped, alpha=0.5)).sum((0, 2, 3))
+    scale = 1.0 / delta.numel()
+    loss = torch.dot(weights, per_sample) * scale
+    # d loss / d quantile = -mean-scaled sum over targets of w * |tau - 1{d<0}| * huber'(d).
+    grad = weighted.sum(3).mul_(weights.view(1, batch, 1) * -scale)
+    return loss, grad

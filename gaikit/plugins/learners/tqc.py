@@ -1,0 +1,129 @@
+"""TQC: SAC with a truncated mixture of quantile critics (sb3-contrib's ``TQC``).
+
+Everything but the critic is SAC's (:mod:`~gaikit.plugins.learners.sac`):
+the squashed Gaussian actor (with or without gSDE), the automatic entropy
+temperature, the Polyak-averaged target critic and the ``gaussian`` selector.
+The critic is ``n_critics`` networks that each predict ``n_quantiles``
+quantiles of the return (:mod:`~gaikit.plugins.learners.quantile_critic`).
+One :meth:`TQCLearner.update` differs from SAC's in two places:
+
+1. **Target**: pool the target critics' quantiles at ``(s', a')``, sort them
+   and drop the ``top_quantiles_to_drop_per_net * n_critics`` largest, the
+   truncation that controls overestimation in place of SAC's ``min(Q1, Q2)``::
+
+       y_j = reward_scale * r + discount * (z_(j)(s', a') - alpha * log pi(a'|s'))
+
+   for each kept atom ``z_(j)``; ``discount`` is ``0`` on termination.
+2. **Critic**: the quantile Huber loss between every predicted quantile and
+   every target atom.
+
+The actor maximises the mean of all quantiles of all critics, minus
+``alpha * log pi``.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import gymnasium as gym
+import torch
+from pydantic import Field, PositiveInt, model_validator
+
+from gaikit.core.components import Encoder
+from gaikit.core.hookspecs import Register
+from gaikit.plugins.learners.quantile_critic import QuantileCritic, quantile_huber_loss, truncated_targets
+from gaikit.plugins.learners.sac import SACConfig, SACLearner, clear_grads
+from gaikit.plugins.learners.sac_networks import BoxScaling
+
+
+class TQCConfig(SACConfig):
+    """Options of the ``tqc`` learner: SAC's, plus the quantile critics (defaults: sb3-contrib's)."""
+
+    n_quantiles: PositiveInt = Field(25, description="Quantiles of the return each critic predicts.")
+    n_critics: PositiveInt = Field(2, description="Number of quantile critics.")
+    top_quantiles_to_drop_per_net: int = Field(
+        2, ge=0, description="Largest target atoms dropped per critic (overestimation control)."
+    )
+
+    @model_validator(mode="after")
+    def _keeps_some_quantiles(self) -> "TQCConfig":
+        if self.top_quantiles_to_drop_per_net >= self.n_quantiles:
+            raise ValueError(
+                f"top_quantiles_to_drop_per_net ({self.top_quantiles_to_drop_per_net}) must be below "
+                f"n_quantiles ({self.n_quantiles}): every target atom would be dropped"
+            )
+        return self
+
+
+class TQCLearner(SACLearner):
+    """SAC's actor and temperature with TQC's truncated quantile critics."""
+
+    config: TQCConfig
+
+    def _make_critic(self, encoder: Encoder, scaling: BoxScaling) -> QuantileCritic:  # type: ignore[override]
+        cfg = self.config
+        return QuantileCritic(encoder, scaling, cfg.hidden, cfg.n_critics, cfg.n_quantiles)
+
+    def _critic_step(
+        self,
+        obs: torch.Tensor | dict[str, torch.Tensor],
+        actions: torch.Tensor,
+        rewards: torch.Tensor,
+        discounts: torch.Tensor,
+        next_obs: torch.Tensor | dict[str, torch.Tensor],
+        weights: torch.Tensor,
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        targets = self.critic_target_values(rewards, discounts, next_obs)  # (batch, kept atoms)
+        quantiles, tape = self.critic.values_taped(obs, actions)  # (critics, batch, quantiles)
+        loss, grad = quantile_huber_loss(quantiles, targets, weights)
+        clear_grads(self._critic_params)
+        self.critic.backward(tape, grad)
+        self._clip(self._critic_params)
+        self.critic_optimizer.step_direct()
+        q = quantiles.mean(2)  # each critic's Q: the mean of its quantiles
+        td = (q - targets.mean(1)).abs().mean(0)
+        return loss, q[0].mean(), td
+
+    @torch.no_grad()
+    def critic_target_values(
+        self, rewards: torch.Tensor, discounts: torch.Tensor, next_obs: torch.Tensor | dict[str, torch.Tensor]
+    ) -> torch.Tensor:
+        """The target atoms ``(batch, n_critics * (n_quantiles - drop))``, without gradients.
+
+        ``reward_scale * r + discount * (z - alpha * log pi(a'|s'))`` for each
+        kept atom ``z`` of the pooled, sorted target quantiles at
+        ``a' ~ pi(.|s')``; ``discount`` is ``0`` where the episode terminated.
+        """
+        next_actions, next_log_pi = self.actor.sample(next_obs, self.generator)
+        next_quantiles = self.critic_target.values(next_obs, next_actions)
+        atoms = truncated_targets(next_quantiles, self.config.top_quantiles_to_drop_per_net)
+        soft = atoms - (self.log_alpha.detach().exp() * next_log_pi).unsqueeze(1)
+        return (self.config.reward_scale * rewards).unsqueeze(1) + discounts.unsqueeze(1) * soft
+
+    def _policy_value(self, q: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The mean of every critic's quantiles per sample, and the gradient of minus its batch mean."""
+        n_critics, batch, n_quantiles = q.shape
+        grad = q.new_full(q.shape, -1.0 / (batch * n_critics * n_quantiles))
+        return q.mean((0, 2)), grad
+
+
+def make_tqc(
+    observation_space: gym.Space,
+    action_space: gym.Space,
+    make_encoder: Callable[[], Encoder],
+    config: TQCConfig,
+    *,
+    seed: int = 0,
+) -> TQCLearner:
+    """Factory registered as learner ``tqc``."""
+    return TQCLearner(observation_space, action_space, make_encoder, config, seed=seed)
+
+
+def register(register_fn: Register) -> None:
+    """Register the ``tqc`` learner."""
+    register_fn(
+        "tqc",
+        make_tqc,
+        config=TQCConfig,
+        description="TQC: SAC's actor and temperature with a truncated mixture of quantile critics",
+    )

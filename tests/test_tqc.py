@@ -1,0 +1,218 @@
+"""The ``tqc`` learner: quantile Huber loss, truncation, the update against autograd, bootstrapping, state."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+from pydantic import ValidationError
+
+from gaikit.cli import main
+from gaikit.core.components import Batch
+from gaikit.plugins.encoders.vector import VectorEncoderConfig, make_vector_encoder
+from gaikit.plugins.learners.quantile_critic import quantile_huber_loss, truncated_targets
+from gaikit.plugins.learners.tqc import TQCConfig, make_tqc
+from gaikit.plugins.selectors.gaussian import GaussianConfig, make_gaussian
+
+from _sac_spaces import ACTIONS, OBS
+
+
+def make_learner(action_space=ACTIONS, seed=0, hidden=(16, 12), enc_hidden=(), **config):
+    encoder_config = VectorEncoderConfig(hidden=list(enc_hidden))
+    config.setdefault("n_quantiles", 5)
+    config.setdefault("top_quantiles_to_drop_per_net", 1)
+    return make_tqc(
+        OBS, action_space, lambda: make_vector_encoder(OBS, encoder_config), TQCConfig(hidden=list(hidden), **config), seed=seed
+    )
+
+
+def random_batch(rng: np.random.Generator, n: int = 48, weights: bool = True) -> Batch:
+    return Batch(
+        obs=rng.uniform(-1, 1, (n, 3)).astype(np.float32),
+        actions=rng.uniform(ACTIONS.low, ACTIONS.high, (n, 2)).astype(np.float32),
+        rewards=rng.normal(size=n).astype(np.float32),
+        next_obs=rng.uniform(-1, 1, (n, 3)).astype(np.float32),
+        discounts=np.where(rng.uniform(size=n) < 0.2, 0.0, 0.98).astype(np.float32),
+        indices=np.arange(n),
+        weights=(rng.uniform(0.5, 1.5, n) if weights else np.ones(n)).astype(np.float32),
+    )
+
+
+def reference_quantile_huber(current: torch.Tensor, target: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """sb3-contrib's quantile_huber_loss (sum_over_quantiles=False), importance-weighted per sample.
+
+    ``current`` is ``(batch, critics, quantiles)`` as sb3-contrib lays it out; ``target`` ``(batch, atoms)``.
+    """
+    n = current.shape[-1]
+    tau = (torch.arange(n, dtype=torch.float32) + 0.5) / n
+    delta = target[:, None, None, :] - current[..., None]
+    abs_delta = delta.abs()
+    huber = torch.where(abs_delta > 1, abs_delta - 0.5, 0.5 * delta**2)
+    loss = (tau.view(1, 1, n, 1) - (delta.detach() < 0).float()).abs() * huber
+    return (weights.view(-1, 1, 1, 1) * loss).mean()
+
+
+# -- the loss and the truncation ------------------------------------------------------------------
+
+
+def test_quantile_huber_loss_and_gradient_match_autograd():
+    gen = torch.Generator().manual_seed(0)
+    quantiles = torch.randn(3, 16, 7, generator=gen)  # spread over both sides of the Huber kink
+    targets = 2.0 * torch.randn(16, 9, generator=gen)
+    weights = torch.rand(16, generator=gen) + 0.5
+    leaf = quantiles.permute(1, 0, 2).clone().requires_grad_(True)
+    expected = reference_quantile_huber(leaf, targets, weights)
+    expected.backward()
+    loss, grad = quantile_huber_loss(quantiles, targets, weights)
+    torch.testing.assert_close(loss, expected.detach())
+    torch.testing.assert_close(grad, leaf.grad.permute(1, 0, 2))
+
+
+def test_quantile_gradient_descends_to_the_minimisers_of_the_asymmetric_huber_loss():
+    """Gradient descent on one critic's quantiles of a fixed sample reaches each fraction's minimiser,
+    found independently by a grid search over the loss, and keeps them ordered."""
+    atoms = torch.linspace(-3.0, 3.0, 401).unsqueeze(0)  # one state, a uniform return distribution
+    quantiles = torch.zeros(1, 1, 4)
+    for _ in range(2000):
+        _, grad = quantile_huber_loss(quantiles, atoms, torch.ones(1))
+        quantiles -= 8.0 * grad
+    grid = np.linspace(-3.0, 3.0, 6001)
+    delta = atoms.numpy()[0][None, :] - grid[:, None]
+    huber = np.where(np.abs(delta) > 1, np.abs(delta) - 0.5, 0.5 * delta**2)
+    for i, tau in enumerate((np.arange(4) + 0.5) / 4):
+        loss = (np.abs(tau - (delta < 0)) * huber).mean(1)
+        assert quantiles[0, 0, i].item() == pytest.approx(grid[loss.argmin()], abs=2e-3)
+    assert torch.all(quantiles.view(-1).diff() > 0.5)
+
+
+def test_truncation_pools_sorts_and_drops_the_largest_atoms_per_critic():
+    next_quantiles = torch.tensor([[[1.0, 5.0, 9.0]], [[2.0, 3.0, 10.0]]])  # 2 critics, 1 sample, 3 quantiles
+    torch.testing.assert_close(truncated_targets(next_quantiles, 1), torch.tensor([[1.0, 2.0, 3.0, 5.0]]))
+    torch.testing.assert_close(truncated_targets(next_quantiles, 0), torch.tensor([[1.0, 2.0, 3.0, 5.0, 9.0, 10.0]]))
+
+
+def test_config_rejects_dropping_every_quantile():
+    with pytest.raises(ValidationError, match="top_quantiles_to_drop_per_net"):
+        TQCConfig(n_quantiles=3, top_quantiles_to_drop_per_net=3)
+
+
+# -- the update -----------------------------------------------------------------------------------
+
+
+def reference_update(learner, batch):
+    """One TQC update written with autograd and plain Adam steps (sb3-contrib's ``TQC.train`` losses)."""
+    cfg = learner.config
+    obs, next_obs = torch.as_tensor(batch.obs), torch.as_tensor(batch.next_obs)
+    actions, rewards = torch.as_tensor(batch.actions), torch.as_tensor(batch.rewards)
+    discounts, weights = torch.as_tensor(batch.discounts), torch.as_tensor(batch.weights)
+    with torch.no_grad():
+        next_actions, next_log_pi = learner.actor.sample(next_obs, learner.generator)
+        next_z = learner.critic_target(next_obs, next_actions).permute(1, 0, 2).reshape(len(rewards), -1)
+        keep = cfg.n_critics * (cfg.n_quantiles - cfg.top_quantiles_to_drop_per_net)
+        next_z = torch.sort(next_z, dim=1).values[:, :keep]
+        target = rewards[:, None] + discounts[:, None] * (next_z - learner.log_alpha.exp() * next_log_pi[:, None])
+    critic_loss = reference_quantile_huber(learner.critic(obs, actions).permute(1, 0, 2), target, weights)
+    learner.critic_optimizer.zero_grad()
+    critic_loss.backward()
+    learner.critic_optimizer.step()
+    alpha = learner.log_alpha.detach().exp()
+    learner.critic.requires_grad_(False)
+    new_actions, log_pi = learner.actor.sample(obs, learner.generator)
+    q_pi = learner.critic(obs, new_actions).mean(2).mean(0)
+    actor_loss = (alpha * log_pi - q_pi).mean()
+    learner.actor_optimizer.zero_grad()
+    actor_loss.backward()
+    learner.critic.requires_grad_(True)
+    learner.actor_optimizer.step()
+    alpha_loss = -(learner.log_alpha * (log_pi.detach() + learner.target_entropy)).mean()
+    learner.alpha_optimizer.zero_grad()
+    alpha_loss.backward()
+    learner.alpha_optimizer.step()
+    with torch.no_grad():
+        for t, p in zip(learner.critic_target.parameters(), learner.critic.parameters()):
+            t.lerp_(p, cfg.tau)
+    learner.updates += 1
+    return {key: float(value.detach()) for key, value in [("critic_loss", critic_loss), ("actor_loss", actor_loss), ("alpha_loss", alpha_loss)]}
+
+
+@pytest.mark.parametrize("options", [{}, {"use_sde": True, "log_std_init": -1.0}, {"enc_hidden": (8,), "n_critics": 3}])
+def test_update_matches_the_autograd_formulation(options):
+    """Same seed and batches: the written-out gradients give autograd's losses and weights (to rounding)."""
+    ours, reference = make_learner(seed=4, **options), make_learner(seed=4, **options)
+    rng = np.random.default_rng(0)
+    for _ in range(15):
+        batch = random_batch(rng)
+        if options.get("use_sde"):  # the reference draws its exploration matrix where the learner does
+            reference.actor.reset_noise(reference.generator)
+        expected = reference_update(reference, batch)
+        got = ours.update(batch).metrics
+        for key, value in expected.items():
+            assert got[key] == pytest.approx(value, rel=1e-4, abs=1e-6), key
+    for a, b in zip(ours.state_dict()["critic"].values(), reference.state_dict()["critic"].values()):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
+    for a, b in zip(ours.actor.parameters(), reference.actor.parameters()):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_terminal_targets_are_the_reward_alone_and_others_bootstrap():
+    learner = make_learner(reward_scale=2.0)
+    batch = random_batch(np.random.default_rng(3), weights=False)
+    terminal = torch.as_tensor(batch.discounts == 0.0)
+    assert terminal.any() and (~terminal).any()
+    rewards, discounts = torch.as_tensor(batch.rewards), torch.as_tensor(batch.discounts)
+    targets = learner.critic_target_values(rewards, discounts, torch.as_tensor(batch.next_obs))
+    assert targets.shape == (len(rewards), 2 * (5 - 1))
+    torch.testing.assert_close(targets[terminal], (2.0 * rewards[terminal]).unsqueeze(1).expand(-1, 8))
+    spread = targets[~terminal].amax(1) - targets[~terminal].amin(1)
+    assert torch.all(spread > 0)  # the bootstrapped atoms really differ from one another
+
+
+def test_learns_the_best_action_of_a_one_step_task():
+    """Reward -(a - target(s))^2 with no bootstrap: the greedy action moves to the target."""
+    box = gym.spaces.Box(-1.0, 1.0, shape=(1,), dtype=np.float32)
+    learner = make_learner(action_space=box, hidden=(32, 32), actor_lr=3e-3, critic_lr=3e-3, alpha=0.01, seed=1)
+    rng = np.random.default_rng(0)
+    for _ in range(400):
+        obs = rng.uniform(-1, 1, (64, 3)).astype(np.float32)
+        actions = rng.uniform(-1, 1, (64, 1)).astype(np.float32)
+        rewards = -((actions - 0.6 * obs[:, :1]) ** 2).sum(-1)
+        batch = Batch(obs=obs, actions=actions, rewards=rewards, next_obs=obs, discounts=np.zeros(64, np.float32),
+                      indices=np.arange(64), weights=np.ones(64, np.float32))
+        learner.update(batch)
+    test_obs = rng.uniform(-1, 1, (200, 3)).astype(np.float32)
+    greedy = make_gaussian(box, GaussianConfig(), seed=0).select(learner.predict(test_obs), 0, explore=False)
+    assert np.abs(greedy - 0.6 * test_obs[:, :1]).mean() < 0.1
+
+
+def test_state_dict_resumes_exactly():
+    original = make_learner(seed=0, use_sde=True)
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        original.update(random_batch(rng))
+    buffer = io.BytesIO()
+    torch.save(original.state_dict(), buffer)
+    buffer.seek(0)
+    restored = make_learner(seed=99, use_sde=True)
+    restored.load_state_dict(torch.load(buffer, weights_only=True))
+    batch = random_batch(rng)
+    assert original.update(batch).metrics == restored.update(batch).metrics
+    for p, q in zip(original.critic_target.parameters(), restored.critic_target.parameters()):
+        assert torch.equal(p, q)
+
+
+def test_cli_trains_tqc_on_halfcheetah(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    tiny = ["--set", "learner.hidden=[16, 16]", "--set", "learner.n_quantiles=5", "--set", "train.learning_starts=100",
+            "--set", "selector.random_steps=100", "--set", "train.batch_size=32", "--set", "train.eval_every=0",
+            "--set", "train.log_every=100", "--set", "game.max_episode_steps=40"]
+    assert main(["run", "halfcheetah", "--learner", "tqc", "--steps", "300", "--run-dir", str(run_dir), *tiny]) == 0
+    lines = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    last = [line for line in lines if line["kind"] == "train"][-1]
+    assert last["step"] == 300 and last["updates"] == 200  # learning from step 100, 8 per 8 steps
+    for key in ("critic_loss", "actor_loss", "alpha", "entropy", "q_mean"):
+        assert np.isfinite(last[key])
