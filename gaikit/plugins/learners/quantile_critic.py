@@ -113,27 +113,58 @@ def truncated_targets(next_quantiles: torch.Tensor, drop_per_critic: int) -> tor
 
 
 def quantile_huber_loss(
-    quantiles: torch.Tensor, targets: torch.Tensor, weights: torch.Tensor
+    quantiles: torch.Tensor, targets: torch.Tensor, weights: torch.Tensor, *, presorted: bool = False
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The quantile Huber loss (kappa 1) and its gradient in ``quantiles``.
 
     ``quantiles`` is ``(n_critics, batch, n_quantiles)``, ``targets``
-    ``(batch, n_targets)`` (constants) and ``weights`` ``(batch,)`` importance
-    weights (ones for uniform replay). The loss is the mean over critics,
-    samples, quantiles and targets of ``w * |tau_i - 1{d < 0}| * huber(d)``,
-    ``d = target - quantile``; sb3-contrib's ``quantile_huber_loss`` with
-    ``sum_over_quantiles=False`` when the weights are ones.
+    ``(batch, n_targets)`` (constants; each row ascending if ``presorted``, as
+    :func:`truncated_targets` gives them) and ``weights`` ``(batch,)``
+    importance weights (ones for uniform replay). The loss is the mean over
+    critics, samples, quantiles and targets of
+    ``w * |tau_i - 1{d < 0}| * huber(d)``, ``d = target - quantile``;
+    sb3-contrib's ``quantile_huber_loss`` with ``sum_over_quantiles=False``
+    when the weights are ones.
+
+    Nothing of size ``quantiles x targets`` is formed. Against a sorted row of
+    targets, a quantile ``z`` splits them into four runs: ``d < -1``
+    (gradient ``-1``, loss ``|d| - 1/2``), ``-1 <= d < 0`` and ``0 <= d <= 1``
+    (gradient ``d``, loss ``d^2 / 2``), and ``d > 1`` (gradient ``1``, loss
+    ``d - 1/2``); the weight is ``1 - tau`` below ``z`` and ``tau`` above. The
+    run boundaries come from a binary search and each run's sums of ``y`` and
+    ``y^2`` from prefix sums (in float64, so the differences lose nothing).
     """
     n_critics, batch, n_quantiles = quantiles.shape
-    tau = quantile_fractions(n_quantiles).view(1, 1, n_quantiles, 1)
-    delta = targets.view(1, batch, 1, -1) - quantiles.unsqueeze(3)  # (critics, batch, quantiles, targets)
-    asymmetry = torch.where(delta < 0, 1.0 - tau, tau)  # |tau - 1{delta < 0}|
-    clipped = delta.clamp(-1.0, 1.0)  # huber'(delta)
-    weighted = asymmetry.mul_(clipped)
-    # huber(delta) = clipped * (delta - clipped / 2): delta^2 / 2 inside [-1, 1], |delta| - 1/2 outside.
-    per_sample = (weighted * delta.sub_(clipped, alpha=0.5)).sum((0, 2, 3))
-    scale = 1.0 / delta.numel()
-    loss = torch.dot(weights, per_sample) * scale
-    # d loss / d quantile = -mean-scaled sum over targets of w * |tau - 1{d<0}| * huber'(d).
-    grad = weighted.sum(3).mul_(weights.view(1, batch, 1) * -scale)
-    return loss, grad
+    n_targets = targets.shape[1]
+    y = (targets if presorted else targets.sort(dim=1).values).double()
+    z = quantiles.permute(1, 0, 2).reshape(batch, n_critics * n_quantiles).double()  # (batch, all quantiles)
+    tau = quantile_fractions(n_quantiles).double().repeat(n_critics)
+    zeros = y.new_zeros(batch, 1)
+    sum_y = torch.cat([zeros, y.cumsum(1)], 1)  # sum_y[:, k] = y[:, :k].sum(1)
+    sum_y2 = torch.cat([zeros, (y * y).cumsum(1)], 1)
+    below_far = torch.searchsorted(y, z - 1.0)  # targets with d < -1
+    below = torch.searchsorted(y, z)  # targets with d < 0
+    within = torch.searchsorted(y, z + 1.0, right=True)  # targets with d <= 1
+
+    def run(lo: torch.Tensor | None, hi: torch.Tensor | None) -> tuple[torch.Tensor, ...]:
+        """Count, sum of d and sum of d^2 over the targets ``[lo, hi)`` of each row."""
+        lo_n = zeros.long() if lo is None else lo
+        hi_n = torch.full_like(lo_n, n_targets) if hi is None else hi
+        count = (hi_n - lo_n).double()
+        s1 = sum_y.gather(1, hi_n) - sum_y.gather(1, lo_n)
+        s2 = sum_y2.gather(1, hi_n) - sum_y2.gather(1, lo_n)
+        return count, s1 - z * count, s2 - 2.0 * z * s1 + z * z * count
+
+    n_far_below, d_far_below, _ = run(None, below_far)
+    n_near_below, d_near_below, d2_near_below = run(below_far, below)
+    n_near_above, d_near_above, d2_near_above = run(below, within)
+    n_far_above, d_far_above, _ = run(within, None)
+    grad_sum = (1.0 - tau) * (d_near_below - n_far_below) + tau * (d_near_above + n_far_above)
+    loss_sum = (1.0 - tau) * (-d_far_below - 0.5 * n_far_below + 0.5 * d2_near_below) + tau * (
+        0.5 * d2_near_above + d_far_above - 0.5 * n_far_above
+    )
+    scale = 1.0 / (n_critics * batch * n_quantiles * n_targets)
+    w = weights.double().unsqueeze(1)
+    loss = (w * loss_sum).sum() * scale
+    grad = (w * grad_sum * -scale).float().view(batch, n_critics, n_quantiles).permute(1, 0, 2)
+    return loss.float(), grad
