@@ -73,6 +73,34 @@ def test_quantile_huber_loss_and_gradient_match_autograd():
     torch.testing.assert_close(grad, leaf.grad.permute(1, 0, 2))
 
 
+def test_quantile_huber_loss_at_the_run_boundaries_and_with_sorted_targets():
+    """Targets exactly at d = 0 and d = +-1 from a quantile, ties, unsorted and presorted rows: autograd's values."""
+    quantiles = torch.tensor([[[0.0, 0.5, 2.0]], [[1.0, 1.0, -1.0]]])  # 2 critics, 1 sample, 3 quantiles
+    targets = torch.tensor([[2.0, -1.0, 0.0, 1.0, 1.0, 3.0, 0.5, -2.0]])
+    weights = torch.tensor([1.5])
+    leaf = quantiles.permute(1, 0, 2).clone().requires_grad_(True)
+    expected = reference_quantile_huber(leaf, targets, weights)
+    expected.backward()
+    for rows, presorted in ((targets, False), (targets.sort(dim=1).values, True)):
+        loss, grad = quantile_huber_loss(quantiles, rows, weights, presorted=presorted)
+        torch.testing.assert_close(loss, expected.detach())
+        torch.testing.assert_close(grad, leaf.grad.permute(1, 0, 2))
+
+
+def test_quantile_huber_loss_keeps_its_precision_far_from_zero():
+    """Returns in the hundreds: prefix sums in float64 lose nothing to cancellation."""
+    gen = torch.Generator().manual_seed(1)
+    quantiles = 300.0 + torch.randn(2, 64, 25, generator=gen)
+    targets = (300.0 + 1.5 * torch.randn(64, 46, generator=gen)).sort(dim=1).values
+    weights = torch.ones(64)
+    leaf = quantiles.permute(1, 0, 2).double().clone().requires_grad_(True)
+    expected = reference_quantile_huber(leaf, targets.double(), weights.double())
+    expected.backward()
+    loss, grad = quantile_huber_loss(quantiles, targets, weights, presorted=True)
+    torch.testing.assert_close(loss.double(), expected.detach(), rtol=1e-5, atol=0)
+    torch.testing.assert_close(grad.double(), leaf.grad.permute(1, 0, 2), rtol=1e-4, atol=1e-9)
+
+
 def test_quantile_gradient_descends_to_the_minimisers_of_the_asymmetric_huber_loss():
     """Gradient descent on one critic's quantiles of a fixed sample reaches each fraction's minimiser,
     found independently by a grid search over the loss, and keeps them ordered."""

@@ -75,7 +75,8 @@ class TQCLearner(SACLearner):
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         targets = self.critic_target_values(rewards, discounts, next_obs)  # (batch, kept atoms)
         quantiles, tape = self.critic.values_taped(obs, actions)  # (critics, batch, quantiles)
-        loss, grad = quantile_huber_loss(quantiles, targets, weights)
+        # The atoms come sorted: r + discount * (atom - alpha log pi) keeps each row's order (discount >= 0).
+        loss, grad = quantile_huber_loss(quantiles, targets, weights, presorted=True)
         clear_grads(self._critic_params)
         self.critic.backward(tape, grad)
         self._clip(self._critic_params)
