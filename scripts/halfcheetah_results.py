@@ -10,11 +10,14 @@ and writes, next to the run's config:
 
 With ``--name N`` the files are ``eval_N.csv``, ``eval_curve_N.png`` and
 ``summary_N.txt``; each ``--compare RUN_DIR=LABEL`` adds another run's curve
-to the plot (e.g. the plain-noise run next to the gSDE one).
+to the plot (e.g. the plain-noise run next to the gSDE one); ``--zoo tqc`` also
+draws the zoo's TQC figure (3,675 at 1M steps).
 
     .venv/bin/python scripts/halfcheetah_results.py runs/halfcheetah-sac-evidence [--out docs/results/halfcheetah]
     .venv/bin/python scripts/halfcheetah_results.py runs/halfcheetah-sac-gsde --name gsde --label "gaikit SAC + gSDE" \
         --compare "runs/halfcheetah-sac-evidence=gaikit SAC, plain Gaussian noise"
+    .venv/bin/python scripts/halfcheetah_results.py runs/halfcheetah-tqc --name tqc --label "gaikit TQC + gSDE" \
+        --zoo tqc --compare "runs/halfcheetah-sac-gsde=gaikit SAC + gSDE"
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-ZOO_SAC = 2792.0  # rl-baselines3-zoo, SAC, HalfCheetahBulletEnv-v0, 1M steps
+#: rl-baselines3-zoo's figures on HalfCheetahBulletEnv-v0 at 1M steps (benchmark.md).
+ZOO = {"sac": ("SAC", "2,792 +- 12", 2792.0), "tqc": ("TQC", "3,675", 3675.0)}
 TARGET = (500_000, 2800.0)
 
 
@@ -59,6 +63,8 @@ def main() -> None:
     parser.add_argument("--label", default="gaikit SAC, greedy, 10 episodes", help="the run's legend entry")
     parser.add_argument("--compare", action="append", default=[], metavar="RUN_DIR=LABEL",
                         help="another run to plot alongside (repeatable)")
+    parser.add_argument("--zoo", action="append", choices=sorted(ZOO), default=[],
+                        help="zoo reference lines to draw besides SAC's (repeatable)")
     args = parser.parse_args()
     evals = evaluations(args.run_dir)
     others = []
@@ -78,12 +84,14 @@ def main() -> None:
     plot_run(ax, evals, args.label)
     for other, label in others:
         plot_run(ax, other, label)
-    ax.axhline(ZOO_SAC, color="gray", linestyle="--", label="rl-baselines3-zoo SAC at 1M steps (2,792)")
+    for style, key in zip(("--", ":"), ["sac", *[k for k in args.zoo if k != "sac"]]):
+        name, _, value = ZOO[key]
+        ax.axhline(value, color="gray", linestyle=style, label=f"rl-baselines3-zoo {name} at 1M steps ({value:,.0f})")
     ax.plot([TARGET[0]], [TARGET[1]], marker="*", color="red", linestyle="none", markersize=10,
             label="target: 2,800 by 500k steps")
     ax.set_xlabel("env steps")
     ax.set_ylabel("episode return")
-    ax.set_title("SAC on HalfCheetahBulletEnv-v0 (pybullet-envs-gymnasium)")
+    ax.set_title("HalfCheetahBulletEnv-v0 (pybullet-envs-gymnasium)")
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
@@ -94,8 +102,10 @@ def main() -> None:
         f"final evaluation at step {final['step']:,}: mean {final['mean']:.1f} +- {final['std']:.1f} "
         f"over {final['episodes']} episodes\n"
         f"best evaluation at step {best['step']:,}: mean {best['mean']:.1f} +- {best['std']:.1f}\n"
-        f"reference: rl-baselines3-zoo SAC 2,792 +- 12 at 1,000,000 steps\n"
     )
+    for key in ["sac", *[k for k in args.zoo if k != "sac"]]:
+        name, figure, _ = ZOO[key]
+        summary += f"reference: rl-baselines3-zoo {name} {figure} at 1,000,000 steps\n"
     (args.out / f"summary{suffix}.txt").write_text(summary)
     print(summary, end="")
 
