@@ -1,5 +1,9 @@
 """SAC training speed on HalfCheetahBulletEnv-v0: gaikit against Stable-Baselines3, in one run.
 
+With ``--algo tqc``: gaikit's ``tqc`` learner against sb3-contrib's ``TQC``
+(the same settings, plus their shared defaults: 2 critics of 25 quantiles,
+the 2 largest target atoms of each dropped).
+
 Both learners use rl-baselines3-zoo's settings for this env (lr 7.3e-4,
 buffer 300k, batch 256, gamma 0.98, tau 0.02, train_freq 8, gradient_steps
 8, ent_coef auto, actor and critics MLP [400, 300] on the raw observation;
@@ -24,9 +28,9 @@ steps (SB3's ``SAC.train`` against gaikit's ``Agent.learn``) and compare the
 median CPU time per gradient step.
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_sac.py [--steps 3000] [--learning-starts 10000] [--rounds 3] \
-        [--mode both] [--sde]
+        [--mode both] [--sde] [--algo sac|tqc]
 
-Needs the optional ``bench`` extra (``pip install -e ".[bench]"``) for SB3.
+Needs the optional ``bench`` extra (``pip install -e ".[bench]"``) for SB3 and sb3-contrib.
 """
 
 from __future__ import annotations
@@ -80,7 +84,7 @@ def checkpoint_learner_state(from_run: Path) -> dict:
 
 
 def gaikit_speed(steps: int, learning_starts: int, threads: int, seed: int, sde: bool,
-                 from_run: Path | None = None) -> tuple[float, float]:
+                 from_run: Path | None = None, algo: str = "sac") -> tuple[float, float]:
     """Env steps/s (wall, CPU) of gaikit's runner from step ``learning_starts`` to ``learning_starts + steps``.
 
     With ``from_run`` the learner starts from that run's latest checkpoint.
@@ -91,7 +95,7 @@ def gaikit_speed(steps: int, learning_starts: int, threads: int, seed: int, sde:
         "train.eval_every=0", "train.checkpoint_every=0", f"train.log_every={math.gcd(learning_starts, steps)}",
         f"train.threads={threads}", *exploration_overrides(sde),
     ]
-    config = resolve_cli_config(get_registry(), "halfcheetah", config_file=None, choices={},
+    config = resolve_cli_config(get_registry(), "halfcheetah", config_file=None, choices={"learner": algo},
                                 train_flags={"--steps": total, "--seed": seed}, overrides=overrides)
     built = build_run(config, get_registry(), AGENT_BUILDERS)
     if from_run is not None:
@@ -111,13 +115,18 @@ def gaikit_speed(steps: int, learning_starts: int, threads: int, seed: int, sde:
     return _rates(steps, marks[learning_starts], marks[total])
 
 
-def sb3_sac(learning_starts: int, seed: int, sde: bool):  # noqa: ANN201  (SB3 is an optional extra)
-    """Stable-Baselines3's SAC with the zoo settings for HalfCheetahBulletEnv-v0 (gSDE if ``sde``)."""
+def sb3_model(learning_starts: int, seed: int, sde: bool, algo: str = "sac"):  # noqa: ANN201  (an optional extra)
+    """Stable-Baselines3's SAC (sb3-contrib's TQC for ``algo="tqc"``) with the zoo settings for
+    HalfCheetahBulletEnv-v0 (gSDE if ``sde``)."""
     import gymnasium as gym
     import pybullet_envs_gymnasium  # noqa: F401  (registers the ids)
     from stable_baselines3 import SAC
 
-    return SAC(
+    if algo == "tqc":
+        from sb3_contrib import TQC as algorithm
+    else:
+        algorithm = SAC
+    return algorithm(
         "MlpPolicy", gym.make(ENV_ID), learning_rate=7.3e-4, buffer_size=300_000, batch_size=256, gamma=0.98,
         tau=0.02, train_freq=8, gradient_steps=8, learning_starts=learning_starts, ent_coef="auto",
         policy_kwargs={"net_arch": [400, 300], **({"log_std_init": LOG_STD_INIT} if sde else {})},
@@ -126,7 +135,7 @@ def sb3_sac(learning_starts: int, seed: int, sde: bool):  # noqa: ANN201  (SB3 i
 
 
 def sb3_speed(steps: int, learning_starts: int, threads: int, seed: int, sde: bool,
-              from_run: Path | None = None) -> tuple[float, float]:
+              from_run: Path | None = None, algo: str = "sac") -> tuple[float, float]:
     """Env steps/s (wall, CPU) of Stable-Baselines3's SAC over the same window (from ``from_run``'s state if given)."""
     from stable_baselines3.common.callbacks import BaseCallback
 
@@ -143,9 +152,9 @@ def sb3_speed(steps: int, learning_starts: int, threads: int, seed: int, sde: bo
             return True
 
     torch.set_num_threads(threads)
-    model = sb3_sac(learning_starts, seed, sde)
+    model = sb3_model(learning_starts, seed, sde, algo)
     if from_run is not None:
-        config = resolve_cli_config(get_registry(), "halfcheetah", config_file=None, choices={},
+        config = resolve_cli_config(get_registry(), "halfcheetah", config_file=None, choices={"learner": algo},
                                     train_flags={"--seed": seed}, overrides=exploration_overrides(sde))
         learner = build_run(config, get_registry(), AGENT_BUILDERS).agent.learner
         learner.load_state_dict(checkpoint_learner_state(from_run))
@@ -157,7 +166,8 @@ def sb3_speed(steps: int, learning_starts: int, threads: int, seed: int, sde: bo
 
 
 def update_speeds(
-    learning_starts: int, threads: int, blocks: int, sde: bool, seed: int = 0, from_run: Path | None = None
+    learning_starts: int, threads: int, blocks: int, sde: bool, seed: int = 0, from_run: Path | None = None,
+    algo: str = "sac",
 ) -> tuple[float, float]:
     """Median CPU milliseconds per gradient step: (gaikit, SB3), alternating blocks of 16.
 
@@ -168,10 +178,10 @@ def update_speeds(
     from stable_baselines3.common.logger import configure
 
     torch.set_num_threads(threads)
-    model = sb3_sac(learning_starts, seed, sde)
+    model = sb3_model(learning_starts, seed, sde, algo)
     model.learn(learning_starts)  # random actions only: fills the buffer, no update yet
     model.set_logger(configure(None, []))
-    config = resolve_cli_config(get_registry(), "halfcheetah", config_file=None, choices={},
+    config = resolve_cli_config(get_registry(), "halfcheetah", config_file=None, choices={"learner": algo},
                                 train_flags={"--seed": seed},
                                 overrides=[f"train.threads={threads}", *exploration_overrides(sde)])
     built = build_run(config, get_registry(), AGENT_BUILDERS)
@@ -210,17 +220,21 @@ def main() -> None:
     parser.add_argument("--blocks", type=int, default=20, help="alternating blocks of 16 updates (update mode)")
     parser.add_argument("--sde", action="store_true", help="both with the zoo's gSDE exploration")
     parser.add_argument("--from-run", type=Path,
-                        help="both start from this gaikit SAC run's checkpoint (--sde for a gSDE run)")
+                        help="both start from this gaikit run's checkpoint (--sde for a gSDE run, --algo to match)")
+    parser.add_argument("--algo", choices=["sac", "tqc"], default="sac",
+                        help="sac: gaikit sac vs SB3 SAC; tqc: gaikit tqc vs sb3-contrib TQC")
     args = parser.parse_args()
+    peer = "sb3-contrib TQC" if args.algo == "tqc" else "Stable-Baselines3"
     if args.mode in ("update", "both"):
-        g_ms, s_ms = update_speeds(args.learning_starts, args.threads, args.blocks, args.sde, from_run=args.from_run)
-        print(f"update only: gaikit {g_ms:.2f} ms, Stable-Baselines3 {s_ms:.2f} ms CPU per gradient step "
+        g_ms, s_ms = update_speeds(args.learning_starts, args.threads, args.blocks, args.sde, from_run=args.from_run,
+                                   algo=args.algo)
+        print(f"update only: gaikit {g_ms:.2f} ms, {peer} {s_ms:.2f} ms CPU per gradient step "
               f"(median of {args.blocks} alternating blocks of 16), ratio {s_ms / g_ms:.2f}x "
               f"(load {os.getloadavg()[0]:.2f})", flush=True)
     if args.mode == "update":
         return
 
-    print(f"SAC on {ENV_ID}: {args.steps} env steps (= gradient steps) after {args.learning_starts} random steps, "
+    print(f"{args.algo.upper()} on {ENV_ID}: {args.steps} env steps (= gradient steps) after {args.learning_starts} random steps, "
           f"torch {torch.__version__}, {args.threads} thread(s), gSDE {'on' if args.sde else 'off'}, "
           f"{f'from {args.from_run}, ' if args.from_run else ''}"
           f"load average at start {os.getloadavg()[0]:.2f}")
@@ -231,14 +245,14 @@ def main() -> None:
         order = ["gaikit", "sb3"] if r % 2 == 0 else ["sb3", "gaikit"]
         for name in order:
             w, c = runs[name](args.steps, args.learning_starts, args.threads, seed=r, sde=args.sde,
-                              from_run=args.from_run)
+                              from_run=args.from_run, algo=args.algo)
             wall[name].append(w)
             cpu[name].append(c)
             print(f"  round {r + 1}: {name:6s} {w:7.1f} env steps per wall s, {c:7.1f} per CPU s"
                   f"   (load {os.getloadavg()[0]:.2f})", flush=True)
     for label, table in (("wall", wall), ("CPU", cpu)):
         g, s = statistics.median(table["gaikit"]), statistics.median(table["sb3"])
-        print(f"median per {label} second: gaikit {g:.1f} steps/s, Stable-Baselines3 {s:.1f} steps/s, "
+        print(f"median per {label} second: gaikit {g:.1f} steps/s, {peer} {s:.1f} steps/s, "
               f"ratio {g / s:.2f}x")
 
 

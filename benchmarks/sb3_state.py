@@ -10,6 +10,9 @@ decayed into the float32 denormal range.
   rows first); SB3 has ``mu`` and ``log_std`` as two ``Linear(300, 6)``.
   With gSDE both actors are ``log_std`` (300 x 6), the trunk and the mean
   head, in that parameter order.
+- TQC: sb3-contrib's ``TQC`` has SAC's actor, and its critic's
+  ``quantiles_networks`` are gaikit's ``QuantileCritic`` heads, layer for
+  layer in the same order (the loader below serves both).
 - DQN: SB3's ``MlpPolicy`` with ``net_arch=[128, 128]`` and gaikit's
   ``ddqn`` with the ``ram`` encoder ``hidden: [128, 128]`` and a plain head;
   or SB3's ``CnnPolicy`` (NatureCNN) and the ``image`` encoder (the same
@@ -38,7 +41,7 @@ def _copy_into(optimizer: torch.optim.Optimizer, params: list[torch.Tensor], sta
 
 @torch.no_grad()
 def load_gaikit_sac_into_sb3(model: Any, learner: Any) -> None:
-    """Overwrite ``model`` (SB3 ``SAC``) with ``learner``'s (gaikit ``SACLearner``) state."""
+    """Overwrite ``model`` (SB3 ``SAC`` or sb3-contrib ``TQC``) with ``learner``'s (gaikit ``sac`` / ``tqc``) state."""
     sde = bool(model.use_sde)
     action_dim = learner.actor.scaling.scale.numel()
     actor_params = list(learner.actor.parameters())
@@ -48,9 +51,9 @@ def load_gaikit_sac_into_sb3(model: Any, learner: Any) -> None:
         if dst.shape != src.shape:
             raise ValueError(f"SB3 parameter {tuple(dst.shape)} against gaikit's {tuple(src.shape)}")
         dst.copy_(src)
-    for dst, src in zip(model.critic.parameters(), learner.critic.parameters()):
+    for dst, src in zip(model.critic.parameters(), learner.critic.parameters(), strict=True):
         dst.copy_(src)
-    for dst, src in zip(model.critic_target.parameters(), learner.critic_target.parameters()):
+    for dst, src in zip(model.critic_target.parameters(), learner.critic_target.parameters(), strict=True):
         dst.copy_(src)
     model.log_ent_coef.copy_(learner.log_alpha.detach().reshape(model.log_ent_coef.shape))
 
