@@ -244,3 +244,12 @@ def test_cli_trains_tqc_on_halfcheetah(tmp_path: Path) -> None:
     assert last["step"] == 300 and last["updates"] == 200  # learning from step 100, 8 per 8 steps
     for key in ("critic_loss", "actor_loss", "alpha", "entropy", "q_mean"):
         assert np.isfinite(last[key])
+
+
+def test_cli_names_the_field_when_every_quantile_would_be_dropped(tmp_path: Path, capsys) -> None:
+    args = ["run", "halfcheetah", "--learner", "tqc", "--steps", "10", "--run-dir", str(tmp_path / "run"),
+            "--set", "learner.top_quantiles_to_drop_per_net=30"]
+    assert main(args) != 0
+    err = capsys.readouterr().err
+    assert "learner.tqc" in err and "top_quantiles_to_drop_per_net (30) must be below n_quantiles (25)" in err
+    assert "Traceback" not in err
