@@ -17,6 +17,7 @@ from gaikit.plugins.learners.fused_mlp import linear_params, mlps_backward, mlps
 from gaikit.plugins.learners.sac import SACConfig, make_sac
 from gaikit.plugins.learners.squashed_gaussian import sample_squashed, squash, squashed_log_prob
 
+from _sac_reference import reference_actor_alpha_polyak
 from _sac_spaces import ACTIONS, OBS
 
 
@@ -191,7 +192,6 @@ def test_network_backward_matches_autograd(enc_hidden):
 
 def reference_update(learner, batch):
     """The SAC update written with autograd and plain Adam steps (the losses of the sac module docstring)."""
-    cfg = learner.config
     obs, next_obs = torch.as_tensor(batch.obs), torch.as_tensor(batch.next_obs)
     actions, rewards = torch.as_tensor(batch.actions), torch.as_tensor(batch.rewards)
     discounts, weights = torch.as_tensor(batch.discounts), torch.as_tensor(batch.weights)
@@ -204,23 +204,8 @@ def reference_update(learner, batch):
     learner.critic_optimizer.zero_grad()
     critic_loss.backward()
     learner.critic_optimizer.step()
-    alpha = learner.log_alpha.detach().exp()
-    learner.critic.requires_grad_(False)
-    new_actions, log_pi = learner.actor.sample(obs, learner.generator)
-    actor_loss = (alpha * log_pi - torch.min(*learner.critic(obs, new_actions))).mean()
-    learner.actor_optimizer.zero_grad()
-    actor_loss.backward()
-    learner.critic.requires_grad_(True)
-    learner.actor_optimizer.step()
-    alpha_loss = -(learner.log_alpha * (log_pi.detach() + learner.target_entropy)).mean()
-    learner.alpha_optimizer.zero_grad()
-    alpha_loss.backward()
-    learner.alpha_optimizer.step()
-    with torch.no_grad():
-        for t, p in zip(learner.critic_target.parameters(), learner.critic.parameters()):
-            t.lerp_(p, cfg.tau)
-    learner.updates += 1
-    return {"critic_loss": float(critic_loss.detach()), "actor_loss": float(actor_loss.detach()), "alpha_loss": float(alpha_loss.detach())}
+    actor_loss, alpha_loss = reference_actor_alpha_polyak(learner, obs, lambda q: q.amin(0))
+    return {"critic_loss": float(critic_loss.detach()), "actor_loss": actor_loss, "alpha_loss": alpha_loss}
 
 
 def test_update_matches_the_autograd_formulation():

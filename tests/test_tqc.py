@@ -19,6 +19,7 @@ from gaikit.plugins.learners.quantile_critic import quantile_huber_loss, truncat
 from gaikit.plugins.learners.tqc import TQCConfig, make_tqc
 from gaikit.plugins.selectors.gaussian import GaussianConfig, make_gaussian
 
+from _sac_reference import reference_actor_alpha_polyak
 from _sac_spaces import ACTIONS, OBS
 
 
@@ -148,24 +149,8 @@ def reference_update(learner, batch):
     learner.critic_optimizer.zero_grad()
     critic_loss.backward()
     learner.critic_optimizer.step()
-    alpha = learner.log_alpha.detach().exp()
-    learner.critic.requires_grad_(False)
-    new_actions, log_pi = learner.actor.sample(obs, learner.generator)
-    q_pi = learner.critic(obs, new_actions).mean(2).mean(0)
-    actor_loss = (alpha * log_pi - q_pi).mean()
-    learner.actor_optimizer.zero_grad()
-    actor_loss.backward()
-    learner.critic.requires_grad_(True)
-    learner.actor_optimizer.step()
-    alpha_loss = -(learner.log_alpha * (log_pi.detach() + learner.target_entropy)).mean()
-    learner.alpha_optimizer.zero_grad()
-    alpha_loss.backward()
-    learner.alpha_optimizer.step()
-    with torch.no_grad():
-        for t, p in zip(learner.critic_target.parameters(), learner.critic.parameters()):
-            t.lerp_(p, cfg.tau)
-    learner.updates += 1
-    return {key: float(value.detach()) for key, value in [("critic_loss", critic_loss), ("actor_loss", actor_loss), ("alpha_loss", alpha_loss)]}
+    actor_loss, alpha_loss = reference_actor_alpha_polyak(learner, obs, lambda z: z.mean(2).mean(0))
+    return {"critic_loss": float(critic_loss.detach()), "actor_loss": actor_loss, "alpha_loss": alpha_loss}
 
 
 @pytest.mark.parametrize("options", [{}, {"use_sde": True, "log_std_init": -1.0}, {"enc_hidden": (8,), "n_critics": 3}])
