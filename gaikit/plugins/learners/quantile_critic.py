@@ -5,8 +5,9 @@ Continuous Distributional Quantile Critics" (ICML 2020), as sb3-contrib's
 ``TQC``: ``n_critics`` MLPs on ``cat(features, action)``, each with
 ``n_quantiles`` outputs, the quantiles of the return at the fractions
 ``(i + 0.5) / n_quantiles``. The layers and their written-out backward are the
-same as :class:`~gaikit.plugins.learners.sac_networks.TwinCritic`'s; only the
-last layer is wider.
+same as :class:`~gaikit.plugins.learners.sac_networks.TwinCritic`'s
+(:class:`~gaikit.plugins.learners.sac_networks.HeadsCritic`); only the last
+layer is wider.
 
 :func:`quantile_huber_loss` is the loss and its gradient in the predicted
 quantiles, written out: for every predicted quantile ``z_i`` (fraction
@@ -23,19 +24,10 @@ import torch
 from torch import nn
 
 from gaikit.core.components import Encoder, TensorObservation
-from gaikit.plugins.learners.fused_mlp import linear_params, mlps_backward, mlps_forward, relu_mlps
-from gaikit.plugins.learners.sac_networks import (
-    BoxScaling,
-    CriticTape,
-    accumulate_grads,
-    check_no_grad,
-    encode_features,
-    linear_layers,
-    mlp,
-)
+from gaikit.plugins.learners.sac_networks import BoxScaling, HeadsCritic, mlp
 
 
-class QuantileCritic(nn.Module):
+class QuantileCritic(HeadsCritic):
     """``n_critics`` quantile heads on one encoder: ``(obs, action) -> (n_critics, batch, n_quantiles)``.
 
     The action enters the first layer of each head, normalised to ``[-1, 1]``,
@@ -45,54 +37,16 @@ class QuantileCritic(nn.Module):
     def __init__(
         self, encoder: Encoder, scaling: BoxScaling, hidden: Sequence[int], n_critics: int, n_quantiles: int
     ) -> None:
-        super().__init__()
+        super().__init__(encoder, scaling)
         in_dim = encoder.features_dim + scaling.scale.numel()
-        self.encoder = encoder
-        self.scaling = scaling
         self.n_critics = n_critics
         self.n_quantiles = n_quantiles
         self.heads = nn.ModuleList(mlp(in_dim, hidden, n_quantiles) for _ in range(n_critics))
-        self._params = linear_params([linear_layers(head) for head in self.heads])
-        self._encoder_params = list(encoder.parameters())
-
-    def values(self, obs: TensorObservation, actions: torch.Tensor) -> torch.Tensor:
-        """``(n_critics, batch, n_quantiles)``: every head's quantiles (an ordinary autograd function)."""
-        inputs = [self.encoder(obs), self.scaling.normalise(actions)]
-        return torch.stack(relu_mlps(inputs, self._params, self.n_critics))
+        self._set_heads(list(self.heads), scalar=False)
 
     def forward(self, obs: TensorObservation, actions: torch.Tensor) -> torch.Tensor:
         """Same as :meth:`values`."""
         return self.values(obs, actions)
-
-    def values_taped(
-        self, obs: TensorObservation, actions: torch.Tensor, *, frozen: bool = False
-    ) -> tuple[torch.Tensor, CriticTape]:
-        """:meth:`values` for a hand-written backward, and the tape for it (under ``torch.no_grad()``).
-
-        With ``frozen`` a trainable encoder records no history: only
-        :meth:`action_grad` follows (the actor's step).
-        """
-        check_no_grad()
-        features = encode_features(self.encoder, self._encoder_params, obs, with_grad=not frozen)
-        outputs, mlp_tape = mlps_forward([features, self.scaling.normalise(actions)], self._params, self.n_critics)
-        return torch.stack(outputs), CriticTape(features, mlp_tape)
-
-    def backward(self, tape: CriticTape, grad_z: torch.Tensor) -> None:
-        """Accumulate into ``.grad`` the gradient of a loss whose gradient in
-        :meth:`values_taped`'s output is ``grad_z`` (the encoder's by autograd)."""
-        encoder_grad = tape.features.requires_grad
-        (grad_features, _), grads = mlps_backward(
-            tape.mlp, grad_z.unbind(0), param_grads=True, input_grads=(encoder_grad, False)
-        )
-        accumulate_grads(self._params, grads, tape.features, grad_features)
-
-    def action_grad(self, tape: CriticTape, grad_z: torch.Tensor) -> torch.Tensor:
-        """The gradient in the actions given ``grad_z``, the weights untouched (frozen)."""
-        (_, grad_normalised), _ = mlps_backward(
-            tape.mlp, grad_z.unbind(0), param_grads=False, input_grads=(False, True)
-        )
-        assert grad_normalised is not None
-        return grad_normalised if self.scaling.identity else grad_normalised / self.scaling.scale
 
 
 def quantile_fractions(n_quantiles: int) -> torch.Tensor:

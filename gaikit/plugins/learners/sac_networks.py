@@ -21,7 +21,7 @@ encoders still backpropagate through autograd when they have weights).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Sequence
 
 import gymnasium as gym
 import numpy as np
@@ -205,33 +205,33 @@ class Actor(nn.Module):
         return squash(mean, self.scaling.scale, self.scaling.bias)
 
 
-class TwinCritic(nn.Module):
-    """Two Q heads on one encoder: ``(obs, action) -> (q1, q2)``, each ``(batch,)``.
+class HeadsCritic(nn.Module):
+    """Q heads on one encoder, each an MLP on ``cat(encoder(obs), normalised action)``.
 
-    The action enters the first layer of each head, normalised to ``[-1, 1]``.
+    What SAC's and TQC's critics share: the autograd :meth:`values`, the taped
+    forward and the written-out backward. A subclass registers its head
+    modules and calls :meth:`_set_heads`; with ``scalar`` heads (one output
+    each) the output is ``(heads, batch)``, else ``(heads, batch, outputs)``.
     """
 
-    def __init__(self, encoder: Encoder, scaling: BoxScaling, hidden: Sequence[int]) -> None:
+    def __init__(self, encoder: Encoder, scaling: BoxScaling) -> None:
         super().__init__()
-        in_dim = encoder.features_dim + scaling.scale.numel()
         self.encoder = encoder
         self.scaling = scaling
-        self.q1 = mlp(in_dim, hidden, 1)
-        self.q2 = mlp(in_dim, hidden, 1)
-        self._params = linear_params([linear_layers(self.q1), linear_layers(self.q2)])  # q1's layers, then q2's
         self._encoder_params = list(encoder.parameters())
 
-    def forward(self, obs: TensorObservation, actions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Both Q estimates for a batch of observation-action pairs, each ``(batch,)``."""
-        q1, q2 = self.values(obs, actions).unbind(0)
-        return q1, q2
+    def _set_heads(self, heads: Sequence[nn.Module], *, scalar: bool) -> None:
+        self._params = linear_params([linear_layers(head) for head in heads])  # head after head
+        self._n_heads = len(heads)
+        self._scalar = scalar
+
+    def _outputs(self, outputs: Any) -> torch.Tensor:
+        return outputs if self._scalar else torch.stack(outputs)
 
     def values(self, obs: TensorObservation, actions: torch.Tensor) -> torch.Tensor:
-        """``(2, batch)``: both Q estimates stacked, as one autograd node (:func:`relu_mlps`).
-
-        Head ``i`` is ``q_i(cat([encoder(obs), normalise(actions)], -1))``.
-        """
-        return relu_mlps([self.encoder(obs), self.scaling.normalise(actions)], self._params, 2, stack=True)
+        """Every head's output stacked along a first axis (an ordinary autograd function, :func:`relu_mlps`)."""
+        inputs = [self.encoder(obs), self.scaling.normalise(actions)]
+        return self._outputs(relu_mlps(inputs, self._params, self._n_heads, stack=self._scalar))
 
     def values_taped(
         self, obs: TensorObservation, actions: torch.Tensor, *, frozen: bool = False
@@ -244,18 +244,45 @@ class TwinCritic(nn.Module):
         """
         check_no_grad()
         features = encode_features(self.encoder, self._encoder_params, obs, with_grad=not frozen)
-        q, mlp_tape = mlps_forward([features, self.scaling.normalise(actions)], self._params, 2, stack=True)
-        return q, CriticTape(features, mlp_tape)
+        inputs = [features, self.scaling.normalise(actions)]
+        outputs, mlp_tape = mlps_forward(inputs, self._params, self._n_heads, stack=self._scalar)
+        return self._outputs(outputs), CriticTape(features, mlp_tape)
 
-    def backward(self, tape: CriticTape, grad_q: torch.Tensor) -> None:
+    def _head_grads(self, grad: torch.Tensor) -> Any:
+        return grad if self._scalar else grad.unbind(0)
+
+    def backward(self, tape: CriticTape, grad: torch.Tensor) -> None:
         """Accumulate into ``.grad`` the gradient of a loss whose gradient in
-        :meth:`values_taped`'s ``(2, batch)`` output is ``grad_q`` (the encoder's by autograd)."""
+        :meth:`values_taped`'s output is ``grad`` (the encoder's by autograd)."""
         encoder_grad = tape.features.requires_grad
-        (grad_features, _), grads = mlps_backward(tape.mlp, grad_q, param_grads=True, input_grads=(encoder_grad, False))
+        (grad_features, _), grads = mlps_backward(
+            tape.mlp, self._head_grads(grad), param_grads=True, input_grads=(encoder_grad, False)
+        )
         accumulate_grads(self._params, grads, tape.features, grad_features)
 
-    def action_grad(self, tape: CriticTape, grad_q: torch.Tensor) -> torch.Tensor:
-        """The gradient in the actions given ``grad_q``, the weights untouched (frozen)."""
-        (_, grad_normalised), _ = mlps_backward(tape.mlp, grad_q, param_grads=False, input_grads=(False, True))
+    def action_grad(self, tape: CriticTape, grad: torch.Tensor) -> torch.Tensor:
+        """The gradient in the actions given ``grad``, the weights untouched (frozen)."""
+        (_, grad_normalised), _ = mlps_backward(
+            tape.mlp, self._head_grads(grad), param_grads=False, input_grads=(False, True)
+        )
         assert grad_normalised is not None
         return grad_normalised if self.scaling.identity else grad_normalised / self.scaling.scale
+
+
+class TwinCritic(HeadsCritic):
+    """Two Q heads on one encoder: ``(obs, action) -> (q1, q2)``, each ``(batch,)``; :meth:`values` gives ``(2, batch)``.
+
+    The action enters the first layer of each head, normalised to ``[-1, 1]``.
+    """
+
+    def __init__(self, encoder: Encoder, scaling: BoxScaling, hidden: Sequence[int]) -> None:
+        super().__init__(encoder, scaling)
+        in_dim = encoder.features_dim + scaling.scale.numel()
+        self.q1 = mlp(in_dim, hidden, 1)
+        self.q2 = mlp(in_dim, hidden, 1)
+        self._set_heads([self.q1, self.q2], scalar=True)
+
+    def forward(self, obs: TensorObservation, actions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Both Q estimates for a batch of observation-action pairs, each ``(batch,)``."""
+        q1, q2 = self.values(obs, actions).unbind(0)
+        return q1, q2

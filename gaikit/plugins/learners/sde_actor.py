@@ -27,10 +27,10 @@ from gaikit.core.components import Encoder, TensorObservation
 from gaikit.plugins.learners.fused_mlp import MLPTape, linear_params, mlps_backward, mlps_forward
 from gaikit.plugins.learners.sac_networks import (
     BoxScaling,
+    _last_width,
     accumulate_grads,
     check_no_grad,
     encode_features,
-    _last_width,
     linear_layers,
     mlp,
 )
