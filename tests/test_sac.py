@@ -11,12 +11,11 @@ import pytest
 import torch
 from torch.distributions import AffineTransform, Independent, Normal, TanhTransform, TransformedDistribution
 
-from gaikit.core.components import Batch, Preferences
+from gaikit.core.components import Batch, Preferences, Transition
 from gaikit.core.errors import GaikitError
 from gaikit.plugins.encoders.vector import VectorEncoderConfig, make_vector_encoder
 from gaikit.plugins.learners.sac import SACConfig, make_sac
 from gaikit.plugins.learners.squashed_gaussian import squashed_log_prob, tanh_log_abs_det
-from gaikit.plugins.memories.uniform import UniformMemoryConfig, make_uniform_memory
 from gaikit.plugins.selectors.gaussian import GaussianConfig, make_gaussian
 
 from _sac_reference import one_step_task_error
@@ -127,6 +126,19 @@ def test_actor_sample_log_prob_includes_the_rescaling():
     torch.testing.assert_close(log_pi.double()[inner], reference[inner], rtol=1e-3, atol=1e-3)
 
 
+@pytest.mark.parametrize(("raw", "clamped"), [(4.0, 0.5), (-10.0, -3.0)])
+def test_log_std_is_clamped_to_its_bounds_in_the_mean_and_in_sampling(raw, clamped):
+    learner = make_learner(log_std_min=-3.0, log_std_max=0.5)
+    set_policy(learner, raw)
+    obs = torch.rand(64, 3) * 2 - 1
+    mean, log_std = learner.actor(obs)
+    torch.testing.assert_close(log_std, torch.full_like(log_std, clamped))
+    actions, log_pi = learner.actor.sample(obs, torch.Generator().manual_seed(0))
+    low, high = torch.as_tensor(ACTIONS.low).double(), torch.as_tensor(ACTIONS.high).double()
+    reference = reference_distribution(mean.double(), torch.full_like(mean, clamped).double(), low, high)
+    torch.testing.assert_close(log_pi.double(), reference.log_prob(actions.double()), rtol=1e-3, atol=1e-3)
+
+
 # -- the temperature ------------------------------------------------------------------------------
 
 
@@ -165,36 +177,34 @@ def test_fixed_alpha_never_changes():
 # -- bootstrapping: terminated vs truncated ------------------------------------------------------
 
 
-def test_memory_discounts_feed_the_bootstrap_target():
-    """A terminated step's target is the reward alone; a truncated step's bootstraps with gamma."""
+def test_terminal_targets_are_the_scaled_reward_and_truncated_ones_bootstrap_from_the_target_critic():
+    """discount 0 (terminated): y = reward_scale * r; discount gamma (truncated or going on): the soft value
+    of next_obs from the *target* critic's smaller head, minus alpha * log pi, discounted by gamma."""
     gamma = 0.9
-    learner = make_learner(gamma=gamma, reward_scale=2.0)
-    memory = make_uniform_memory(OBS, ACTIONS, UniformMemoryConfig(capacity=8), num_envs=1, gamma=gamma, seed=0)
-    obs, next_obs = np.array([[0.1, 0.2, 0.3]], np.float32), np.array([[0.5, -0.5, 0.2]], np.float32)
-    action = np.array([[0.5, 1.0]], np.float32)
-    memory.add(obs, action, np.array([1.0]), next_obs, np.array([True]), np.array([False]))
-    memory.add(obs, action, np.array([3.0]), next_obs, np.array([False]), np.array([True]))
-    batch = memory.sample(64)
-    terminal = batch.rewards == 1.0
-    assert terminal.any() and (~terminal).any()
-    np.testing.assert_allclose(batch.discounts[terminal], 0.0)
-    np.testing.assert_allclose(batch.discounts[~terminal], gamma)
-
-    # The soft value of next_obs, from the learner's own networks with the same noise.
+    learner = make_learner(gamma=gamma, reward_scale=2.0, alpha=0.2)
+    with torch.no_grad():  # the target critic unlike the online one, so using the wrong one shows
+        for p in learner.critic_target.parameters():
+            p.mul_(1.5)
+    rng = np.random.default_rng(0)
+    n = 16
+    discounts = np.where(np.arange(n) % 2 == 0, 0.0, gamma)
+    batch = batch_of(rng.uniform(-1, 1, (n, 3)), rng.uniform(ACTIONS.low, ACTIONS.high, (n, 2)), rng.normal(size=n),
+                     rng.uniform(-1, 1, (n, 3)), discounts)
+    next_t, rewards = torch.as_tensor(batch.next_obs), torch.as_tensor(batch.rewards)
     state = learner.generator.get_state()
-    next_t = torch.as_tensor(batch.next_obs)
-    with torch.no_grad():
+    with torch.no_grad():  # the soft value, by hand, with the same noise
         next_actions, next_log_pi = learner.actor.sample(next_t, learner.generator)
-        soft_value = torch.min(*learner.critic_target(next_t, next_actions)) - learner.alpha * next_log_pi
+        q1, q2 = learner.critic_target(next_t, next_actions)
+        soft_value = torch.where(q1 < q2, q1, q2) - 0.2 * next_log_pi
+        online_q1, online_q2 = learner.critic(next_t, next_actions)
+    assert not torch.allclose(torch.min(online_q1, online_q2), torch.min(q1, q2), atol=1e-2)
+    assert (q1 - q2).abs().min() > 1e-3  # the smaller head is not the larger one anywhere
     learner.generator.set_state(state)
-    target = learner.critic_target_values(
-        torch.as_tensor(batch.rewards), torch.as_tensor(batch.discounts), next_t
-    )
-    rewards = torch.as_tensor(batch.rewards)
-    mask = torch.as_tensor(terminal)
-    torch.testing.assert_close(target[mask], 2.0 * rewards[mask])
-    torch.testing.assert_close(target[~mask], 2.0 * rewards[~mask] + gamma * soft_value[~mask])
-    assert torch.all(soft_value[~mask].abs() > 1e-3)  # the bootstrap term is really there
+    target = learner.critic_target_values(rewards, torch.as_tensor(batch.discounts), next_t)
+    terminal = torch.as_tensor(discounts == 0.0)
+    torch.testing.assert_close(target[terminal], 2.0 * rewards[terminal])
+    torch.testing.assert_close(target[~terminal], 2.0 * rewards[~terminal] + gamma * soft_value[~terminal])
+    assert torch.all(soft_value[~terminal].abs() > 1e-3)  # the bootstrap term is really there
 
 
 # -- learning and state ---------------------------------------------------------------------------

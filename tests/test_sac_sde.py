@@ -1,4 +1,4 @@
-"""SAC with generalized state-dependent exploration (gSDE): distribution, written-out backward, selector, CLI."""
+"""SAC with generalized state-dependent exploration (gSDE): distribution, learner, selector."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from gaikit.core.components import Batch, Preferences
 from gaikit.plugins.encoders.vector import VectorEncoderConfig, make_vector_encoder
 from gaikit.plugins.learners.sac import SACConfig, make_sac
 from gaikit.plugins.learners.sde_actor import SDEActor
-from gaikit.plugins.learners.state_dependent_noise import sde_sample, sde_sample_backward, sde_sample_forward
+from gaikit.plugins.learners.state_dependent_noise import sde_sample
 from gaikit.plugins.selectors.gaussian import GaussianConfig, GaussianSelector
 
 from _sac_spaces import ACTIONS, OBS
@@ -37,9 +37,8 @@ def test_log_prob_is_the_squashed_gaussian_of_the_marginal_variance():
 
     with ``u = mean + z @ (std * eps)``.
     """
-    mean_pre, latent, log_std, eps = inputs()
-    action, log_prob = sde_sample(mean_pre, latent, log_std, eps, SCALE, BIAS, LOG_SCALE_SUM, 2.0)
-    mean = mean_pre.clamp(-2.0, 2.0)
+    mean, latent, log_std, eps = inputs()
+    action, log_prob = sde_sample(mean, latent, log_std, eps, SCALE, BIAS, LOG_SCALE_SUM)
     std = torch.exp(log_std)
     u = mean + latent @ (std * eps)
     sigma = torch.sqrt(latent.pow(2) @ std.pow(2) + 1e-6)
@@ -59,30 +58,6 @@ def test_noise_over_draws_has_the_marginal_variance():
     spreads = torch.einsum("bl,nla->nba", latent, torch.exp(log_std) * eps)
     expected = latent.pow(2) @ torch.exp(2 * log_std)
     torch.testing.assert_close(spreads.var(0), expected, rtol=0.03, atol=0.0)
-
-
-def test_written_out_backward_matches_autograd():
-    """Gradients in the pre-clip mean and log_std for arbitrary upstream gradients, against autograd."""
-    mean_pre, latent, log_std, eps = inputs()
-    mean_pre.requires_grad_(True)
-    log_std.requires_grad_(True)
-    g = torch.Generator().manual_seed(3)
-    grad_action = torch.randn(mean_pre.shape, generator=g, dtype=torch.float64)
-    grad_log_prob = torch.randn(len(mean_pre), generator=g, dtype=torch.float64)
-    action, log_prob = sde_sample(mean_pre, latent, log_std, eps, SCALE, BIAS, LOG_SCALE_SUM, 2.0)
-    ((action * grad_action).sum() + (log_prob * grad_log_prob).sum()).backward()
-
-    with torch.no_grad():
-        action2, log_prob2, tape = sde_sample_forward(
-            mean_pre, latent, log_std, eps, SCALE, BIAS, LOG_SCALE_SUM, 2.0
-        )
-        assert tape is not None
-        grad_mean, grad_log_std = sde_sample_backward(tape, grad_action.clone(), grad_log_prob.clone())
-    torch.testing.assert_close(action2, action.detach())
-    torch.testing.assert_close(log_prob2, log_prob.detach())
-    torch.testing.assert_close(grad_mean, mean_pre.grad)
-    torch.testing.assert_close(grad_log_std, log_std.grad)
-    assert (grad_mean[mean_pre.detach().abs() > 2.0] == 0).all()  # the clip passes no gradient
 
 
 def make_learner(**overrides):
@@ -105,39 +80,27 @@ def batch(n=16, seed=0):
     )
 
 
-def autograd_actor_gradients(learner, obs):
-    """The actor loss's gradients by autograd through SDEActor.sample (same exploration matrix)."""
+def test_actor_log_prob_matches_an_independent_computation_with_the_mean_clipped():
+    """SDEActor.sample: the squashed action's log-probability from torch.distributions.Normal at the marginal
+    std, for the learner's own mean (clipped to clip_mean) and latent, with the update's exploration matrix."""
+    learner = make_learner(clip_mean=0.1)
     actor = learner.actor
-    for p in actor.parameters():
-        p.grad = None
-    with torch.enable_grad():
-        actions, log_pi = actor.sample(obs)
-        q1, q2 = learner.critic(obs, actions)
-        loss = (learner.log_alpha.detach().exp() * log_pi - torch.min(q1, q2)).mean()
-        loss.backward()
-    return [p.grad.clone() for p in actor.parameters()]
-
-
-def test_actor_step_gradients_match_autograd():
-    """The SAC actor step's written-out gradients (trunk, mean head, log_std) equal autograd's."""
-    learner = make_learner()
-    obs = torch.as_tensor(batch().obs)
-    learner.actor.reset_noise(torch.Generator().manual_seed(5))
-    expected = autograd_actor_gradients(learner, obs)
-    for p in learner.actor.parameters():
-        p.grad = None
     with torch.no_grad():
-        actions, log_pi, tape = learner.actor.sample_taped(obs)
-        q, critic_tape = learner.critic.values_taped(obs, actions, frozen=True)
-        min_q = q.amin(0)
-        smaller = (q == min_q).to(q.dtype)
-        inv_n = 1.0 / len(log_pi)
-        grad_actions = learner.critic.action_grad(critic_tape, smaller * (-inv_n / smaller.sum(0)))
-        alpha = learner.log_alpha.detach().exp()
-        learner.actor.backward(tape, grad_actions, (alpha * inv_n).expand_as(log_pi))
-    for got, want in zip([p.grad for p in learner.actor.parameters()], expected):
-        torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-6)
-    assert learner.actor.log_std.grad.abs().sum() > 0
+        actor.mean_head.weight.mul_(5.0)  # some means beyond the clip, some inside
+    obs = torch.as_tensor(batch(n=64).obs)
+    actor.reset_noise(torch.Generator().manual_seed(5))
+    with torch.no_grad():
+        actions, log_pi = actor.sample(obs)
+        latent = actor.trunk(actor.encoder(obs)).double()
+        pre_clip = actor.mean_head(actor.trunk(actor.encoder(obs))).double()
+    assert (pre_clip.abs() > 0.1).any() and (pre_clip.abs() < 0.1).any()
+    mean = pre_clip.clamp(-0.1, 0.1)
+    std = torch.exp(actor.log_std.double())
+    u = mean + latent @ (std * actor.eps.double())
+    sigma = torch.sqrt(latent.pow(2) @ std.pow(2) + 1e-6)
+    expected = (Normal(mean, sigma).log_prob(u) - torch.log(1 - torch.tanh(u).pow(2))).sum(-1) - LOG_SCALE_SUM
+    torch.testing.assert_close(log_pi.double(), expected, rtol=1e-4, atol=1e-4)
+    torch.testing.assert_close(actions.double(), torch.tanh(u) * SCALE + BIAS, rtol=1e-5, atol=1e-5)
 
 
 def test_sde_learner_updates_log_std_and_predicts_the_latent():

@@ -1,4 +1,4 @@
-"""The ``tqc`` learner: quantile Huber loss, truncation, the update against autograd, bootstrapping, state."""
+"""The ``tqc`` learner: quantile Huber loss, truncation, the update against an independent formulation, state."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ from pydantic import ValidationError
 from gaikit.cli import main
 from gaikit.core.components import Batch
 from gaikit.plugins.encoders.vector import VectorEncoderConfig, make_vector_encoder
-from gaikit.plugins.learners.quantile_critic import quantile_huber_loss, truncated_targets
+from gaikit.plugins.learners.quantile_critic import quantile_fractions, quantile_huber_loss, truncated_targets
 from gaikit.plugins.learners.tqc import TQCConfig, make_tqc
 
-from _sac_reference import one_step_task_error, reference_actor_alpha_polyak
+from _sac_reference import ReferenceSACUpdate, one_step_task_error
 from _sac_spaces import ACTIONS, OBS
 
 
@@ -49,7 +49,7 @@ def reference_quantile_huber(current: torch.Tensor, target: torch.Tensor, weight
     ``current`` is ``(batch, critics, quantiles)`` as sb3-contrib lays it out; ``target`` ``(batch, atoms)``.
     """
     n = current.shape[-1]
-    tau = (torch.arange(n, dtype=torch.float32) + 0.5) / n
+    tau = torch.tensor([(2 * i + 1) / (2 * n) for i in range(n)], dtype=current.dtype)
     delta = target[:, None, None, :] - current[..., None]
     abs_delta = delta.abs()
     huber = torch.where(abs_delta > 1, abs_delta - 0.5, 0.5 * delta**2)
@@ -60,31 +60,47 @@ def reference_quantile_huber(current: torch.Tensor, target: torch.Tensor, weight
 # -- the loss and the truncation ------------------------------------------------------------------
 
 
-def test_quantile_huber_loss_and_gradient_match_autograd():
+def prefix_sum_loss_and_grad(quantiles, targets, weights, presorted=False):
+    """The learner's loss and autograd's gradient through it, in the learner's (critics, batch, quantiles) layout."""
+    leaf = quantiles.clone().requires_grad_(True)
+    loss = quantile_huber_loss(leaf, targets, weights, presorted=presorted)
+    loss.backward()
+    return loss.detach(), leaf.grad
+
+
+def pairwise_loss_and_grad(quantiles, targets, weights):
+    leaf = quantiles.permute(1, 0, 2).clone().requires_grad_(True)
+    loss = reference_quantile_huber(leaf, targets, weights)
+    loss.backward()
+    return loss.detach(), leaf.grad.permute(1, 0, 2)
+
+
+def test_quantile_fractions_are_the_midpoints():
+    torch.testing.assert_close(quantile_fractions(4), torch.tensor([1 / 8, 3 / 8, 5 / 8, 7 / 8]))
+
+
+def test_quantile_huber_loss_and_its_autograd_gradient_match_the_pairwise_formulation():
     gen = torch.Generator().manual_seed(0)
     quantiles = torch.randn(3, 16, 7, generator=gen)  # spread over both sides of the Huber kink
     targets = 2.0 * torch.randn(16, 9, generator=gen)
     weights = torch.rand(16, generator=gen) + 0.5
-    leaf = quantiles.permute(1, 0, 2).clone().requires_grad_(True)
-    expected = reference_quantile_huber(leaf, targets, weights)
-    expected.backward()
-    loss, grad = quantile_huber_loss(quantiles, targets, weights)
-    torch.testing.assert_close(loss, expected.detach())
-    torch.testing.assert_close(grad, leaf.grad.permute(1, 0, 2))
+    loss, grad = prefix_sum_loss_and_grad(quantiles, targets, weights)
+    expected_loss, expected_grad = pairwise_loss_and_grad(quantiles, targets, weights)
+    torch.testing.assert_close(loss, expected_loss)
+    torch.testing.assert_close(grad, expected_grad)
+    assert (grad.abs() > 0).float().mean() > 0.9  # a real gradient almost everywhere
 
 
 def test_quantile_huber_loss_at_the_run_boundaries_and_with_sorted_targets():
-    """Targets exactly at d = 0 and d = +-1 from a quantile, ties, unsorted and presorted rows: autograd's values."""
+    """Targets exactly at d = 0 and d = +-1 from a quantile, ties, unsorted and presorted rows: the pairwise values."""
     quantiles = torch.tensor([[[0.0, 0.5, 2.0]], [[1.0, 1.0, -1.0]]])  # 2 critics, 1 sample, 3 quantiles
     targets = torch.tensor([[2.0, -1.0, 0.0, 1.0, 1.0, 3.0, 0.5, -2.0]])
     weights = torch.tensor([1.5])
-    leaf = quantiles.permute(1, 0, 2).clone().requires_grad_(True)
-    expected = reference_quantile_huber(leaf, targets, weights)
-    expected.backward()
+    expected_loss, expected_grad = pairwise_loss_and_grad(quantiles, targets, weights)
     for rows, presorted in ((targets, False), (targets.sort(dim=1).values, True)):
-        loss, grad = quantile_huber_loss(quantiles, rows, weights, presorted=presorted)
-        torch.testing.assert_close(loss, expected.detach())
-        torch.testing.assert_close(grad, leaf.grad.permute(1, 0, 2))
+        loss, grad = prefix_sum_loss_and_grad(quantiles, rows, weights, presorted=presorted)
+        torch.testing.assert_close(loss, expected_loss)
+        torch.testing.assert_close(grad, expected_grad)
 
 
 def test_quantile_huber_loss_keeps_its_precision_far_from_zero():
@@ -93,12 +109,10 @@ def test_quantile_huber_loss_keeps_its_precision_far_from_zero():
     quantiles = 300.0 + torch.randn(2, 64, 25, generator=gen)
     targets = (300.0 + 1.5 * torch.randn(64, 46, generator=gen)).sort(dim=1).values
     weights = torch.ones(64)
-    leaf = quantiles.permute(1, 0, 2).double().clone().requires_grad_(True)
-    expected = reference_quantile_huber(leaf, targets.double(), weights.double())
-    expected.backward()
-    loss, grad = quantile_huber_loss(quantiles, targets, weights, presorted=True)
-    torch.testing.assert_close(loss.double(), expected.detach(), rtol=1e-5, atol=0)
-    torch.testing.assert_close(grad.double(), leaf.grad.permute(1, 0, 2), rtol=1e-4, atol=1e-9)
+    expected_loss, expected_grad = pairwise_loss_and_grad(quantiles.double(), targets.double(), weights.double())
+    loss, grad = prefix_sum_loss_and_grad(quantiles, targets, weights, presorted=True)
+    torch.testing.assert_close(loss.double(), expected_loss, rtol=1e-5, atol=0)
+    torch.testing.assert_close(grad.double(), expected_grad, rtol=1e-4, atol=1e-9)
 
 
 def test_quantile_gradient_descends_to_the_minimisers_of_the_asymmetric_huber_loss():
@@ -107,7 +121,7 @@ def test_quantile_gradient_descends_to_the_minimisers_of_the_asymmetric_huber_lo
     atoms = torch.linspace(-3.0, 3.0, 401).unsqueeze(0)  # one state, a uniform return distribution
     quantiles = torch.zeros(1, 1, 4)
     for _ in range(2000):
-        _, grad = quantile_huber_loss(quantiles, atoms, torch.ones(1))
+        _, grad = prefix_sum_loss_and_grad(quantiles, atoms, torch.ones(1))
         quantiles -= 8.0 * grad
     grid = np.linspace(-3.0, 3.0, 6001)
     delta = atoms.numpy()[0][None, :] - grid[:, None]
@@ -132,43 +146,61 @@ def test_config_rejects_dropping_every_quantile():
 # -- the update -----------------------------------------------------------------------------------
 
 
-def reference_update(learner, batch):
-    """One TQC update written with autograd and plain Adam steps (sb3-contrib's ``TQC.train`` losses)."""
-    cfg = learner.config
-    obs, next_obs = torch.as_tensor(batch.obs), torch.as_tensor(batch.next_obs)
-    actions, rewards = torch.as_tensor(batch.actions), torch.as_tensor(batch.rewards)
-    discounts, weights = torch.as_tensor(batch.discounts), torch.as_tensor(batch.weights)
-    with torch.no_grad():
-        next_actions, next_log_pi = learner.actor.sample(next_obs, learner.generator)
-        next_z = learner.critic_target(next_obs, next_actions).permute(1, 0, 2).reshape(len(rewards), -1)
-        keep = cfg.n_critics * (cfg.n_quantiles - cfg.top_quantiles_to_drop_per_net)
-        next_z = torch.sort(next_z, dim=1).values[:, :keep]
-        target = rewards[:, None] + discounts[:, None] * (next_z - learner.log_alpha.exp() * next_log_pi[:, None])
-    critic_loss = reference_quantile_huber(learner.critic(obs, actions).permute(1, 0, 2), target, weights)
-    learner.critic_optimizer.zero_grad()
-    critic_loss.backward()
-    learner.critic_optimizer.step()
-    actor_loss, alpha_loss = reference_actor_alpha_polyak(learner, obs, lambda z: z.mean(2).mean(0))
-    return {"critic_loss": float(critic_loss.detach()), "actor_loss": actor_loss, "alpha_loss": alpha_loss}
+GAMMA = 0.9
+UPDATE_SETTINGS = {
+    "fixed alpha 0.2": dict(alpha=0.2),
+    "auto alpha from 0.5, 3 critics, encoders with weights": dict(alpha="auto", alpha_init=0.5, n_critics=3,
+                                                                 enc_hidden=(8,), target_update_freq=2),
+    "gSDE, auto alpha": dict(alpha="auto", alpha_init=0.5, use_sde=True, log_std_init=-1.0),
+}
 
 
-@pytest.mark.parametrize("options", [{}, {"use_sde": True, "log_std_init": -1.0}, {"enc_hidden": (8,), "n_critics": 3}])
-def test_update_matches_the_autograd_formulation(options):
-    """Same seed and batches: the written-out gradients give autograd's losses and weights (to rounding)."""
-    ours, reference = make_learner(seed=4, **options), make_learner(seed=4, **options)
+def mixed_batch(rng: np.random.Generator, n: int = 32) -> Batch:
+    """A third terminal (discount 0), the rest discounted by gamma; IS weights in [0.3, 2]; returns far from 0."""
+    return Batch(
+        obs=rng.uniform(-1, 1, (n, 3)).astype(np.float32),
+        actions=rng.uniform(ACTIONS.low, ACTIONS.high, (n, 2)).astype(np.float32),
+        rewards=rng.normal(size=n).astype(np.float32) * 3.0,
+        next_obs=rng.uniform(-1, 1, (n, 3)).astype(np.float32),
+        discounts=np.where(np.arange(n) % 3 == 0, 0.0, GAMMA).astype(np.float32),
+        indices=np.arange(n),
+        weights=rng.uniform(0.3, 2.0, n).astype(np.float32),
+    )
+
+
+@pytest.mark.parametrize("setting", list(UPDATE_SETTINGS))
+def test_update_matches_the_independent_formulation(setting):
+    """Critic (pairwise quantile Huber loss on truncated atoms), actor (mean of all quantiles), temperature
+    and Polyak steps against the float64 reference, at gamma 0.9, tau 0.3, reward_scale 2, IS weights != 1,
+    terminal and truncated samples, two actor steps every second update and clipping."""
+    options = dict(gamma=GAMMA, tau=0.3, reward_scale=2.0, actor_update_freq=2, max_grad_norm=0.1, actor_lr=3e-3,
+                   critic_lr=3e-3, alpha_lr=3e-2, n_quantiles=5, top_quantiles_to_drop_per_net=2)
+    options.update(UPDATE_SETTINGS[setting])
+    learner = make_learner(seed=4, **options)
+    g = torch.Generator().manual_seed(0)
+    with torch.no_grad():  # a target critic unlike the online one
+        for p in learner.critic_target.parameters():
+            p.add_(0.2 * torch.randn(p.shape, generator=g))
+    reference = ReferenceSACUpdate(learner, ACTIONS, tqc=True)
     rng = np.random.default_rng(0)
-    for _ in range(15):
-        batch = random_batch(rng)
-        if options.get("use_sde"):  # the reference draws its exploration matrix where the learner does
-            reference.actor.reset_noise(reference.generator)
-        expected = reference_update(reference, batch)
-        got = ours.update(batch).metrics
+    for step in range(4):
+        batch = mixed_batch(rng)
+        expected = reference.update(batch)
+        got = learner.update(batch)
+        np.testing.assert_allclose(got.td_errors, expected.pop("td_errors"), rtol=2e-4, atol=2e-5)
+        assert set(got.metrics) == set(expected)
         for key, value in expected.items():
-            assert got[key] == pytest.approx(value, rel=1e-4, abs=1e-6), key
-    for a, b in zip(ours.state_dict()["critic"].values(), reference.state_dict()["critic"].values()):
-        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
-    for a, b in zip(ours.actor.parameters(), reference.actor.parameters()):
-        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
+            assert got.metrics[key] == pytest.approx(value, rel=2e-4, abs=2e-5), (step, key)
+    for nets, ref in ((learner.actor, reference.actor), (learner.critic, reference.critic),
+                      (learner.critic_target, reference.target)):
+        for name, p in nets.named_parameters():
+            torch.testing.assert_close(p.detach().double(), ref[name], rtol=2e-4, atol=2e-5, msg=name)
+    for network, module in (("critic", learner.critic), ("actor", learner.actor)):  # the last steps' gradients
+        scale = max(float(v.abs().max()) for v in reference.grads[network].values())
+        for name, p in module.named_parameters():
+            got = torch.zeros_like(p) if p.grad is None else p.grad
+            torch.testing.assert_close(got.double(), reference.grads[network][name], rtol=1e-3, atol=1e-4 * scale)
+    assert reference.clipped["critic"] and reference.clipped["actor"]
 
 
 def test_terminal_targets_are_the_reward_alone_and_others_bootstrap():

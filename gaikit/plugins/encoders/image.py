@@ -15,7 +15,8 @@ import torch
 from gymnasium.spaces import Box
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
-from gaikit.core.components import Encoder, RegisterFn, TensorObservation
+from gaikit.core.components import Encoder, TensorObservation
+from gaikit.core.hookspecs import Register
 from gaikit.core.errors import GaikitError
 from gaikit.plugins.encoders.atari_layers import (
     InitScheme,
@@ -83,7 +84,7 @@ class ImageEncoder(Encoder):
         return self.head(self.convs(self.convs.inputs(x, self.scale)))
 
 
-def register(register_fn: RegisterFn) -> None:
+def register(register_fn: Register) -> None:
     """Register the ``image`` encoder."""
     register_fn(
         "image",

@@ -24,7 +24,8 @@ import numpy as np
 import torch
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
-from gaikit.core.components import Encoder, RegisterFn, TensorObservation
+from gaikit.core.components import Encoder, TensorObservation
+from gaikit.core.hookspecs import Register
 from gaikit.core.errors import GaikitError
 from gaikit.plugins.encoders.atari_layers import InitScheme, NatureConvs, Padding, as_float, initialise, mlp
 from gaikit.plugins.encoders.image import pixel_space
@@ -104,7 +105,7 @@ class MixedEncoder(Encoder):
         return self.head(torch.cat([pixel_features, ram_features], dim=1))
 
 
-def register(register_fn: RegisterFn) -> None:
+def register(register_fn: Register) -> None:
     """Register the ``mixed`` encoder."""
     register_fn(
         "mixed",

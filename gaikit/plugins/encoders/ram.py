@@ -13,10 +13,10 @@ import numpy as np
 import torch
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
-from gaikit.core.components import Encoder, RegisterFn, TensorObservation
+from gaikit.core.components import Encoder, TensorObservation
 from gaikit.core.errors import GaikitError
+from gaikit.core.hookspecs import Register
 from gaikit.plugins.encoders.atari_layers import InitScheme, as_float, initialise, keyed_space, mlp, pick
-from gaikit.plugins.encoders.linear_relu import LinearReluStack, relu_layers
 from gaikit.testing.spaces import pixels_and_ram, ram_box, sample_spaces
 
 
@@ -62,15 +62,8 @@ class RamEncoder(Encoder):
         x = pick(obs, self.key)
         return self.mlp(as_float(x.reshape(x.shape[0], self.input_dim), self.scale))
 
-    def linear_relu_stack(self) -> LinearReluStack | None:
-        """This encoder as ``Linear -> ReLU`` layers on the flattened RAM (divided by 255 when bytes)."""
-        layers = relu_layers(self.mlp)
-        if layers is None:
-            return None
-        return LinearReluStack(self.key, self.input_dim, 1.0 / 255.0 if self.scale else None, layers)
 
-
-def register(register_fn: RegisterFn) -> None:
+def register(register_fn: Register) -> None:
     """Register the ``ram`` encoder."""
     register_fn(
         "ram",

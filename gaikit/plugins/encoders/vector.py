@@ -10,9 +10,9 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 from torch import nn
 
-from gaikit.core.components import Encoder, RegisterFn, TensorObservation
+from gaikit.core.components import Encoder, TensorObservation
 from gaikit.core.errors import GaikitError
-from gaikit.plugins.encoders.linear_relu import LinearReluStack, relu_layers
+from gaikit.core.hookspecs import Register
 
 _ACTIVATIONS: dict[str, type[nn.Module]] = {"relu": nn.ReLU, "tanh": nn.Tanh}
 
@@ -60,13 +60,6 @@ class VectorEncoder(Encoder):
             x = x * self.scale
         return self.mlp(x)
 
-    def linear_relu_stack(self) -> LinearReluStack | None:
-        """This encoder as ``Linear -> ReLU`` layers (``None`` with ``tanh``, which is not such a stack)."""
-        layers = relu_layers(self.mlp)
-        if layers is None:
-            return None
-        return LinearReluStack(None, self.input_dim, self.scale if self.scale != 1.0 else None, layers)
-
 
 def make_vector_encoder(observation_space: gym.Space, config: VectorEncoderConfig) -> VectorEncoder:
     """Factory: a :class:`VectorEncoder` for a ``Box`` observation space."""
@@ -78,7 +71,7 @@ def make_vector_encoder(observation_space: gym.Space, config: VectorEncoderConfi
     return VectorEncoder(observation_space, config)
 
 
-def register(register_fn: RegisterFn) -> None:
+def register(register_fn: Register) -> None:
     """Register the ``vector`` encoder."""
     register_fn(
         "vector",

@@ -1,6 +1,6 @@
 """Learner ``ddqn``: Double DQN (van Hasselt et al., 2016), CleanRL style.
 
-One update, top to bottom::
+One update, top to bottom (:meth:`DDQN.update`)::
 
     a*      = argmax_a Q_online(s', a)              # the online net chooses ...
     target  = r + discount * Q_target(s', a*)       # ... the target net evaluates
@@ -11,17 +11,7 @@ One update, top to bottom::
 ``r`` and ``discount`` come from the memory, which already folds n-step
 returns and termination into them (see :class:`gaikit.core.components.Batch`).
 ``w`` are the memory's importance weights (ones for uniform replay).
-
-When the Q-network is one ``Linear -> ReLU`` stack on the CPU (the ``ram``
-encoder, or ``vector`` with ReLU, and a plain head), the same update runs
-with its gradient written out (:mod:`~gaikit.plugins.learners.ddqn_fused`:
-one forward pass on ``cat(s, s')``, no autograd), and acting runs the stack
-in numpy (:class:`~gaikit.plugins.learners.linear_relu_q.LinearReluQ`).
-Every other network (convolutional, mixed, dueling, third-party encoders,
-other devices) takes the autograd path, :meth:`DDQN._autograd_loss`. Either
-way, Adam is PyTorch's fused kernel called without ``Optimizer.step``'s
-wrapper (:class:`FusedAdam`) and gradient clipping is :func:`clip_grad_norm`
-(``clip_grad_norm_``'s arithmetic, to the bit).
+Gradients come from autograd; Adam is ``torch.optim.Adam``.
 """
 
 from __future__ import annotations
@@ -41,18 +31,18 @@ from gaikit.core.components import (
     Learner,
     Observation,
     Preferences,
-    RegisterFn,
     StateDict,
-    TensorObservation,
     UpdateResult,
 )
-from gaikit.core.errors import GaikitError
+from gaikit.core.errors import CheckpointError, GaikitError
+from gaikit.core.hookspecs import Register
 from gaikit.core.tensors import as_tensor_obs
-from gaikit.plugins.learners.ddqn_fused import paired_inputs, td_step
-from gaikit.plugins.learners.fused_adam import FusedAdam
-from gaikit.plugins.learners.grad_clip import clip_grad_norm
-from gaikit.plugins.learners.linear_relu_q import LinearReluQ, linear_relu_q
 from gaikit.plugins.learners.q_network import QNetwork
+
+#: Version of the layout :meth:`DDQN.state_dict` writes (its ``"format"`` entry).
+STATE_FORMAT = 2
+#: A state without ``"format"``: written before the entry existed, with the same keys; it loads as it is.
+UNVERSIONED_FORMAT = 1
 
 
 class DDQNConfig(BaseModel):
@@ -100,96 +90,63 @@ class DDQN(Learner):
             self.target = QNetwork(make_encoder(), n_actions, config.head_hidden, config.dueling).to(self.device)
         self.target.load_state_dict(self.online.state_dict())
         self.target.requires_grad_(False)
-        #: Both networks as hand-backpropagated ``Linear -> ReLU`` stacks, or None (autograd path).
-        self.stacks = self._linear_relu_stacks()
-        # The fused kernel updates every tensor in one call: about 40% less time per update on a CPU.
-        self.optimizer = FusedAdam(self.online.parameters(), lr=config.lr, eps=config.adam_eps)
-        self._params = list(self.online.parameters())
+        #: The online network's parameters: what Adam updates and the gradient norm is taken over.
+        self.params = list(self.online.parameters())
+        # fused: one kernel for all tensors (torch >= 2.4 has it for CPU and accelerators alike).
+        self.optimizer = torch.optim.Adam(self.params, lr=config.lr, eps=config.adam_eps, fused=True)
         #: Gradient steps taken so far (drives the target update period).
         self.gradient_steps = 0
 
-    def _linear_relu_stacks(self) -> tuple[LinearReluQ, LinearReluQ] | None:
-        """``(online, target)`` as :class:`LinearReluQ` when both are such stacks on the CPU, else None."""
-        if self.device.type != "cpu":
-            return None
-        online, target = linear_relu_q(self.online), linear_relu_q(self.target)
-        return (online, target) if online is not None and target is not None else None
-
     def predict(self, obs: Observation) -> Preferences:
         """Q-values ``(batch, n_actions)`` of the online network."""
-        if self.stacks is not None:
-            return Preferences(values=self.stacks[0].values_array(obs))
         with torch.inference_mode():
             q_values = self.online(as_tensor_obs(obs, self.device))
         return Preferences(values=q_values.cpu().numpy())
 
-    @torch.no_grad()
-    def td_target(self, rewards: torch.Tensor, next_obs: TensorObservation, discounts: torch.Tensor) -> torch.Tensor:
-        """``r + discount * Q_target(s', argmax_a Q_online(s', a))`` (or ``max_a Q_target`` if not double)."""
-        next_q_target = self.target(next_obs)
-        if self.config.double:
-            next_actions = self.online(next_obs).argmax(dim=1, keepdim=True)
-            next_value = next_q_target.gather(1, next_actions).squeeze(1)
-        else:
-            next_value = next_q_target.max(dim=1).values
-        return rewards + discounts * next_value
-
     def update(self, batch: Batch) -> UpdateResult:
-        """One gradient step on ``batch``."""
-        if self.stacks is not None:
-            loss, q_taken, target, td_abs, grads = self._written_out_loss(batch)
-        else:
-            loss, q_taken, target, td_abs, grads = self._autograd_loss(batch)
+        """One gradient step on ``batch``; ``td_errors`` are ``|Q(s, a) - target|``, for new priorities."""
+        config, device = self.config, self.device
+        obs = as_tensor_obs(batch.obs, device)
+        next_obs = as_tensor_obs(batch.next_obs, device)
+        actions = torch.as_tensor(np.asarray(batch.actions) - self.action_start, dtype=torch.int64, device=device)
+        rewards = torch.as_tensor(np.asarray(batch.rewards), dtype=torch.float32, device=device)
+        discounts = torch.as_tensor(np.asarray(batch.discounts), dtype=torch.float32, device=device)
+        weights = torch.as_tensor(np.asarray(batch.weights), dtype=torch.float32, device=device)
 
         with torch.no_grad():
-            grad_norm = None
-            if self.config.max_grad_norm is not None:
-                grad_norm = clip_grad_norm(grads, self.config.max_grad_norm)
-            self.optimizer.step_direct()
-            self.gradient_steps += 1
-            if self.gradient_steps % self.config.target_update_period == 0:
-                self._update_target()
+            next_q_target = self.target(next_obs)
+            if config.double:  # the online net picks a*, the target net evaluates it
+                next_actions = self.online(next_obs).argmax(dim=1, keepdim=True)
+                next_value = next_q_target.gather(1, next_actions).squeeze(1)
+            else:
+                next_value = next_q_target.max(dim=1).values
+            target = rewards + discounts * next_value
 
-        metrics = {"loss": loss, "q_mean": float(q_taken.mean()), "target_mean": float(target.mean()),
-                   "td_abs_mean": float(td_abs.mean())}
-        if grad_norm is not None:
-            metrics["grad_norm"] = grad_norm
-        return UpdateResult(metrics=metrics, td_errors=td_abs)
-
-    def _written_out_loss(self, batch: Batch) -> tuple[float, np.ndarray, np.ndarray, np.ndarray, list[torch.Tensor]]:
-        """Loss, ``Q(s, a)``, target, ``|TD error|`` and the gradients (set on the parameters), without autograd."""
-        assert self.stacks is not None
-        online, target_net = self.stacks
-        actions = np.asarray(batch.actions) - self.action_start if self.action_start else np.asarray(batch.actions)
-        step = td_step(
-            online, target_net, paired_inputs(online, batch.obs, batch.next_obs), actions,
-            *(np.asarray(v, dtype=np.float32) for v in (batch.rewards, batch.discounts, batch.weights)),
-            double=self.config.double, huber_delta=self.config.huber_delta,
-        )
-        for param, grad in zip(online.params, step.grads):
-            param.grad = grad
-        return step.loss, step.q_taken, step.target, step.td_abs, step.grads
-
-    def _autograd_loss(self, batch: Batch) -> tuple[float, np.ndarray, np.ndarray, np.ndarray, list[torch.Tensor]]:
-        """The same as :meth:`_written_out_loss` through autograd, for every other network."""
-        obs = as_tensor_obs(batch.obs, self.device)
-        next_obs = as_tensor_obs(batch.next_obs, self.device)
-        actions = torch.as_tensor(np.asarray(batch.actions) - self.action_start, dtype=torch.int64, device=self.device)
-        rewards = torch.as_tensor(np.asarray(batch.rewards), dtype=torch.float32, device=self.device)
-        discounts = torch.as_tensor(np.asarray(batch.discounts), dtype=torch.float32, device=self.device)
-        weights = torch.as_tensor(np.asarray(batch.weights), dtype=torch.float32, device=self.device)
-
-        target = self.td_target(rewards, next_obs, discounts)
-        q_taken = self.online(obs).gather(1, actions.reshape(-1, 1)).squeeze(1)
-        per_sample = F.huber_loss(q_taken, target, reduction="none", delta=self.config.huber_delta)
+        q_taken = self.online(obs).gather(1, actions.unsqueeze(1)).squeeze(1)
+        per_sample = F.huber_loss(q_taken, target, reduction="none", delta=config.huber_delta)
         loss = (weights * per_sample).mean()
+
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        grads = [p.grad for p in self._params if p.grad is not None]
-        q_taken, target = q_taken.detach(), target.detach()
+        grad_norm = None
+        if config.max_grad_norm is not None:
+            grad_norm = torch.nn.utils.clip_grad_norm_(self.params, config.max_grad_norm, foreach=True)
+        self.optimizer.step()
+
+        self.gradient_steps += 1
+        if self.gradient_steps % config.target_update_period == 0:
+            self._update_target()
+
+        q_taken = q_taken.detach()
         td_abs = (q_taken - target).abs()
-        as_numpy = torch.stack([q_taken, target, td_abs]).cpu().numpy()  # one transfer, not three
-        return loss.item(), as_numpy[0], as_numpy[1], as_numpy[2], grads
+        scalars = [loss.detach(), q_taken.mean(), target.mean(), td_abs.mean()]
+        if grad_norm is not None:
+            scalars.append(grad_norm)
+        # One transfer to the host for the TD errors and every metric.
+        on_host = torch.cat([td_abs, torch.stack(scalars)]).cpu().numpy()
+        n = len(td_abs)
+        metrics = dict(zip(("loss", "q_mean", "target_mean", "td_abs_mean", "grad_norm"), on_host[n:].tolist()))
+        return UpdateResult(metrics=metrics, td_errors=on_host[:n])
 
     @torch.no_grad()
     def _update_target(self) -> None:
@@ -207,6 +164,7 @@ class DDQN(Learner):
         """A snapshot (copied tensors) of both networks, the optimiser and the step counter."""
         return copy.deepcopy(
             {
+                "format": STATE_FORMAT,
                 "online": self.online.state_dict(),
                 "target": self.target.state_dict(),
                 "optimizer": self.optimizer.state_dict(),
@@ -215,10 +173,33 @@ class DDQN(Learner):
         )
 
     def load_state_dict(self, state: StateDict) -> None:
-        """Restore what :meth:`state_dict` returned."""
-        self.online.load_state_dict(state["online"])
-        self.target.load_state_dict(state["target"])
-        self.optimizer.load_state_dict(state["optimizer"])
+        """Restore what :meth:`state_dict` returned, or a state from before its ``"format"`` entry.
+
+        A state of another format, or one that does not fit these networks,
+        is a :class:`~gaikit.core.errors.CheckpointError`.
+        """
+        found = state.get("format", UNVERSIONED_FORMAT)
+        if found not in (STATE_FORMAT, UNVERSIONED_FORMAT):
+            raise CheckpointError(
+                f"learner 'ddqn': state format {found!r}, expected {STATE_FORMAT} "
+                f"(or none, for states written before format numbers)"
+            )
+        missing = [key for key in ("online", "target", "optimizer", "gradient_steps") if key not in state]
+        if missing:
+            raise CheckpointError(f"learner 'ddqn': state lacks {', '.join(missing)}")
+        try:
+            self.online.load_state_dict(state["online"])
+            self.target.load_state_dict(state["target"])
+            self.optimizer.load_state_dict(state["optimizer"])
+        except (RuntimeError, ValueError, KeyError) as exc:
+            reason = " ".join(str(exc).split()) or type(exc).__name__
+            raise CheckpointError(f"learner 'ddqn': the state does not fit this network: {reason}") from None
+        # Adam's kernels walk a moment as if laid out like its parameter; states of format 1 stored
+        # the first layer's weight, and so its moments, transposed (column-major).
+        for param, param_state in self.optimizer.state.items():
+            for key, value in param_state.items():
+                if torch.is_tensor(value) and value.shape == param.shape and value.stride() != param.stride():
+                    param_state[key] = torch.empty_like(param).copy_(value)
         self.gradient_steps = int(state["gradient_steps"])
 
     def encoder_parameter_count(self) -> int:
@@ -243,7 +224,7 @@ def make_ddqn(
     return DDQN(observation_space, action_space, make_encoder, config, seed=seed)
 
 
-def register(register_fn: RegisterFn) -> None:
+def register(register_fn: Register) -> None:
     """Register the ``ddqn`` learner."""
     register_fn(
         "ddqn",

@@ -13,20 +13,14 @@ Read top to bottom, one :meth:`SACLearner.update` is:
 3. **Actor** (every ``actor_update_freq`` critic steps, then that many times,
    as CleanRL does): minimise ``alpha * log pi(a|s) - min(Q1, Q2)(s, a)`` with
    ``a`` reparameterised; the critic's weights are frozen for this step so no
-   gradient is wasted on them.
+   gradient is spent on them.
 4. **Temperature** (``alpha: auto``): minimise ``-log_alpha * (log pi + target_entropy)``,
    so alpha grows when the policy's entropy is below the target and shrinks above it.
 5. **Polyak**: ``target <- (1 - tau) * target + tau * online`` every
    ``target_update_freq`` steps.
 
-The losses are those above, but their gradients are formed by hand: the
-losses' derivatives in the network outputs are elementwise (``w * td / n`` for
-the critic, ``alpha / n`` and ``-1 / n`` at the smaller Q for the actor), and
-the networks backpropagate them with their written-out backward
-(:mod:`~gaikit.plugins.learners.sac_networks`), which skips autograd's
-per-layer bookkeeping and the critic's frozen weights. The temperature loss is
-linear in ``log_alpha``, so its gradient is set directly. The optimisers are
-Adam's fused kernel called without the ``step`` wrapper (:class:`FusedAdam`).
+Gradients come from autograd; the optimisers are ``torch.optim.Adam`` with
+its fused kernel. The metrics stay tensors until one conversion at the end.
 
 With ``use_sde`` the policy explores with generalized state-dependent noise
 (gSDE, Stable-Baselines3's ``use_sde``; :mod:`~gaikit.plugins.learners.sde_actor`):
@@ -45,11 +39,19 @@ import numpy as np
 import torch
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt
 
-from gaikit.core.components import Batch, Encoder, Learner, Observation, Preferences, StateDict, UpdateResult
+from gaikit.core.components import (
+    Batch,
+    Encoder,
+    Learner,
+    Observation,
+    Preferences,
+    StateDict,
+    TensorObservation,
+    UpdateResult,
+)
 from gaikit.core.errors import ConfigError
 from gaikit.core.hookspecs import Register
 from gaikit.core.tensors import as_tensor_obs
-from gaikit.plugins.learners.fused_adam import FusedAdam
 from gaikit.plugins.learners.sac_networks import Actor, BoxScaling, TwinCritic
 from gaikit.plugins.learners.sde_actor import SDEActor
 
@@ -81,15 +83,9 @@ class SACConfig(BaseModel):
     clip_mean: float = Field(2.0, gt=0.0, description="With use_sde: the mean is clipped to [-clip_mean, clip_mean].")
 
 
-def clear_grads(params: list[torch.nn.Parameter]) -> None:
-    """``optimizer.zero_grad(set_to_none=True)`` without its wrapper."""
-    for p in params:
-        p.grad = None
-
-
-def _adam(params: list[torch.nn.Parameter] | list[torch.Tensor], lr: float) -> FusedAdam:
-    # The fused CPU kernel updates all tensors in one call (much faster than the per-tensor loop).
-    return FusedAdam(params, lr=lr)
+def adam(params: list[torch.nn.Parameter], lr: float) -> torch.optim.Adam:
+    """Adam with PyTorch's fused kernel (one call updates every tensor of the group)."""
+    return torch.optim.Adam(params, lr=lr, fused=True)
 
 
 class SACLearner(Learner):
@@ -124,20 +120,17 @@ class SACLearner(Learner):
             )
             self.critic = self._make_critic(make_encoder(), scaling)
         self.critic_target = copy.deepcopy(self.critic).requires_grad_(False)
-        self.actor_optimizer = _adam(list(self.actor.parameters()), config.actor_lr)
-        self.critic_optimizer = _adam(list(self.critic.parameters()), config.critic_lr)
+        self.actor_optimizer = adam(list(self.actor.parameters()), config.actor_lr)
+        self.critic_optimizer = adam(list(self.critic.parameters()), config.critic_lr)
         self.autotune = config.alpha == "auto"
         self.target_entropy = float(-action_dim if config.target_entropy is None else config.target_entropy)
         start = config.alpha_init if self.autotune else float(config.alpha)
-        self.log_alpha = torch.tensor(float(np.log(start)), requires_grad=self.autotune)
-        self.alpha_optimizer = _adam([self.log_alpha], config.alpha_lr) if self.autotune else None
+        self.log_alpha = torch.nn.Parameter(torch.tensor(float(np.log(start))), requires_grad=self.autotune)
+        self.alpha_optimizer = adam([self.log_alpha], config.alpha_lr) if self.autotune else None
         self.generator = torch.Generator().manual_seed(seed)
         self.updates = 0
-        self._actor_params = list(self.actor.parameters())
-        self._critic_params = list(self.critic.parameters())
-        self._target_params = list(self.critic_target.parameters())
 
-    def _make_critic(self, encoder: Encoder, scaling: BoxScaling) -> TwinCritic:
+    def _make_critic(self, encoder: Encoder, scaling: BoxScaling) -> torch.nn.Module:
         """The critic: SAC's two scalar Q heads (TQC overrides this with quantile heads)."""
         return TwinCritic(encoder, scaling, self.config.hidden)
 
@@ -164,66 +157,37 @@ class SACLearner(Learner):
 
     def update(self, batch: Batch) -> UpdateResult:
         """One critic step, the actor/temperature phase when due, and the Polyak update."""
-        with torch.no_grad():  # every gradient below is formed by hand (see sac_networks)
-            return self._update(batch)
-
-    def _update(self, batch: Batch) -> UpdateResult:
         cfg = self.config
-        obs, next_obs = as_tensor_obs(batch.obs), as_tensor_obs(batch.next_obs)
-        actions = torch.as_tensor(np.asarray(batch.actions, dtype=np.float32)).reshape(len(batch.actions), -1)
-        rewards = torch.as_tensor(np.asarray(batch.rewards, dtype=np.float32))
-        discounts = torch.as_tensor(np.asarray(batch.discounts, dtype=np.float32))
-        weights = torch.as_tensor(np.asarray(batch.weights, dtype=np.float32))
+        obs, actions, rewards, discounts, next_obs, weights = self.batch_tensors(batch)
         if isinstance(self.actor, SDEActor):  # one exploration matrix per gradient step, as SB3
             self.actor.reset_noise(self.generator)
 
-        # 1 + 2. Bootstrap target, then one step of the critic onto it.
-        critic_loss, q_mean, td_errors = self._critic_step(obs, actions, rewards, discounts, next_obs, weights)
-        self.updates += 1
-
-        metrics = {"critic_loss": critic_loss, "q_mean": q_mean}
-        # 3 + 4. Actor and temperature, delayed and compensated like CleanRL's policy_frequency.
-        if self.updates % cfg.actor_update_freq == 0:
-            for _ in range(cfg.actor_update_freq):
-                metrics.update(self._actor_and_alpha_step(obs))
-
-        # 5. Polyak averaging of the target critic.
-        if self.updates % cfg.target_update_freq == 0:
-            torch._foreach_lerp_(self._target_params, self._critic_params, cfg.tau)
-
-        values = torch.stack(list(metrics.values())).tolist()  # one conversion for all metrics
-        return UpdateResult(metrics=dict(zip(metrics, values)), td_errors=td_errors.numpy())
-
-    def _critic_step(
-        self,
-        obs: torch.Tensor | dict[str, torch.Tensor],
-        actions: torch.Tensor,
-        rewards: torch.Tensor,
-        discounts: torch.Tensor,
-        next_obs: torch.Tensor | dict[str, torch.Tensor],
-        weights: torch.Tensor,
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """One critic step; returns the loss, the first head's mean Q and each sample's mean ``|td|``."""
         # 1. Soft bootstrap target from the target critic (0 discount on termination).
         target_q = self.critic_target_values(rewards, discounts, next_obs)
 
         # 2. Critic regression onto the target: 0.5 * (mean(w * td1^2) + mean(w * td2^2)).
-        # The loss's gradient in each Q value is w * td / n, backpropagated by the critic's
-        # own backward (the networks' gradients are written out; see sac_networks).
-        q, tape = self.critic.values_taped(obs, actions)  # (2, batch): both heads
-        td = q - target_q
-        weighted_td = weights * td
-        inv_n = 1.0 / td.shape[1]
-        critic_loss = torch.dot(weighted_td.view(-1), td.view(-1)) * (0.5 * inv_n)
-        clear_grads(self._critic_params)
-        self.critic.backward(tape, weighted_td * inv_n)
-        self._clip(self._critic_params)
-        self.critic_optimizer.step_direct()
-        return critic_loss, q[0].mean(), td.abs().mean(0)
+        q1, q2 = self.critic(obs, actions)
+        td1, td2 = q1 - target_q, q2 - target_q
+        critic_loss = 0.5 * ((weights * td1.pow(2)).mean() + (weights * td2.pow(2)).mean())
+        self.gradient_step(self.critic_optimizer, critic_loss, clip=True)
+        self.updates += 1
+        metrics = {"critic_loss": critic_loss.detach(), "q_mean": q1.detach().mean()}
+
+        # 3 + 4. Actor and temperature, delayed and compensated like CleanRL's policy_frequency.
+        if self.updates % cfg.actor_update_freq == 0:
+            for _ in range(cfg.actor_update_freq):
+                metrics.update(self.actor_and_alpha_step(obs))
+
+        # 5. Polyak averaging of the target critic.
+        if self.updates % cfg.target_update_freq == 0:
+            self.polyak_update()
+
+        td_errors = 0.5 * (td1.detach().abs() + td2.detach().abs())  # for prioritized replay
+        return self.result(metrics, td_errors)
 
     @torch.no_grad()
     def critic_target_values(
-        self, rewards: torch.Tensor, discounts: torch.Tensor, next_obs: torch.Tensor | dict[str, torch.Tensor]
+        self, rewards: torch.Tensor, discounts: torch.Tensor, next_obs: TensorObservation
     ) -> torch.Tensor:
         """The critic target ``reward_scale * r + discount * V_soft(s')``, without gradients.
 
@@ -233,53 +197,64 @@ class SACLearner(Learner):
         it continued or was truncated by a time limit.
         """
         next_actions, next_log_pi = self.actor.sample(next_obs, self.generator)
-        min_q_next = self.critic_target.values(next_obs, next_actions).amin(0)
-        soft_value = min_q_next - self.log_alpha.detach().exp() * next_log_pi
+        next_q1, next_q2 = self.critic_target(next_obs, next_actions)
+        soft_value = torch.min(next_q1, next_q2) - self.log_alpha.detach().exp() * next_log_pi
         return self.config.reward_scale * rewards + discounts * soft_value
 
-    def _actor_and_alpha_step(self, obs: torch.Tensor | dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    def policy_value(self, obs: TensorObservation, actions: torch.Tensor) -> torch.Tensor:
+        """What the actor maximises per sample: ``min(Q1, Q2)(s, a)`` (TQC: the mean quantile)."""
+        q1, q2 = self.critic(obs, actions)
+        return torch.min(q1, q2)
+
+    def actor_and_alpha_step(self, obs: TensorObservation) -> dict[str, torch.Tensor]:
+        """One actor step on ``mean(alpha * log pi - Q)`` and, with ``alpha: auto``, one temperature step."""
         alpha = self.log_alpha.detach().exp()
-        actions, log_pi, actor_tape = self.actor.sample_taped(obs, self.generator)
-        # The critic is frozen for this step: the gradient flows through Q to the action only.
-        q, critic_tape = self.critic.values_taped(obs, actions, frozen=True)
-        q_pi, grad_q = self._policy_value(q)
+        actions, log_pi = self.actor.sample(obs, self.generator)
+        self.critic.requires_grad_(False)  # the gradient flows through Q to the action only
+        q_pi = self.policy_value(obs, actions)
+        self.critic.requires_grad_(True)
         actor_loss = (alpha * log_pi - q_pi).mean()
-        grad_actions = self.critic.action_grad(critic_tape, grad_q)
-        inv_n = 1.0 / len(log_pi)
-        clear_grads(self._actor_params)
-        self.actor.backward(actor_tape, grad_actions, (alpha * inv_n).expand_as(log_pi))
-        self._clip(self._actor_params)
-        self.actor_optimizer.step_direct()
-        out = {"actor_loss": actor_loss, "entropy": -log_pi.mean(), "alpha": alpha}
+        self.gradient_step(self.actor_optimizer, actor_loss, clip=True)
+        out = {"actor_loss": actor_loss.detach(), "entropy": -log_pi.detach().mean(), "alpha": alpha}
+
         if self.alpha_optimizer is not None:
-            out["alpha_loss"] = self._alpha_step(log_pi)
+            alpha_loss = -(self.log_alpha * (log_pi.detach() + self.target_entropy)).mean()
+            self.gradient_step(self.alpha_optimizer, alpha_loss, clip=False)
+            out["alpha_loss"] = alpha_loss.detach()
         return out
 
-    def _policy_value(self, q: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """The value the actor maximises, ``min(Q1, Q2)`` per sample, and the gradient of
-        ``-mean(min(Q1, Q2))`` in ``q`` (``-1 / n`` at the smaller head, split evenly on a
-        tie, as torch.min's own backward does)."""
-        min_q = q.amin(0)
-        smaller = (q == min_q).to(q.dtype)
-        inv_n = 1.0 / q.shape[1]
-        return min_q, smaller * (-inv_n / smaller.sum(0))
+    @torch.no_grad()
+    def polyak_update(self) -> None:
+        """``target <- (1 - tau) * target + tau * online`` for every parameter of the critic."""
+        for target, online in zip(self.critic_target.parameters(), self.critic.parameters()):
+            target.lerp_(online, self.config.tau)
 
-    def _alpha_step(self, log_pi: torch.Tensor) -> torch.Tensor:
-        """One step on ``-log_alpha * (log_pi + target_entropy)``; returns the loss.
+    def gradient_step(self, optimizer: torch.optim.Optimizer, loss: torch.Tensor, *, clip: bool) -> None:
+        """``zero_grad``, backward, the optional norm clip (``max_grad_norm``), Adam step."""
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if clip and self.config.max_grad_norm is not None:
+            params = [p for group in optimizer.param_groups for p in group["params"]]
+            torch.nn.utils.clip_grad_norm_(params, self.config.max_grad_norm, foreach=True)
+        optimizer.step()
 
-        The loss is linear in ``log_alpha``: its gradient ``-mean(log_pi + target_entropy)``
-        is set directly rather than through autograd.
-        """
-        assert self.alpha_optimizer is not None
-        gap = (log_pi + self.target_entropy).mean()
-        alpha_loss = -(self.log_alpha.detach() * gap)
-        self.log_alpha.grad = -gap
-        self.alpha_optimizer.step_direct()
-        return alpha_loss
+    @staticmethod
+    def batch_tensors(
+        batch: Batch,
+    ) -> tuple[TensorObservation, torch.Tensor, torch.Tensor, torch.Tensor, TensorObservation, torch.Tensor]:
+        """``(obs, actions, rewards, discounts, next_obs, weights)`` as float32 tensors; actions ``(B, action_dim)``."""
+        obs, next_obs = as_tensor_obs(batch.obs), as_tensor_obs(batch.next_obs)
+        actions = torch.as_tensor(np.asarray(batch.actions, dtype=np.float32)).reshape(len(batch.actions), -1)
+        rewards = torch.as_tensor(np.asarray(batch.rewards, dtype=np.float32))
+        discounts = torch.as_tensor(np.asarray(batch.discounts, dtype=np.float32))
+        weights = torch.as_tensor(np.asarray(batch.weights, dtype=np.float32))
+        return obs, actions, rewards, discounts, next_obs, weights
 
-    def _clip(self, params: list[torch.nn.Parameter]) -> None:
-        if self.config.max_grad_norm is not None:
-            torch.nn.utils.clip_grad_norm_(params, self.config.max_grad_norm)
+    @staticmethod
+    def result(metrics: dict[str, torch.Tensor], td_errors: torch.Tensor) -> UpdateResult:
+        """The update's result, with one host conversion for all metrics."""
+        values = torch.stack(list(metrics.values())).tolist()
+        return UpdateResult(metrics=dict(zip(metrics, values)), td_errors=td_errors.numpy())
 
     @property
     def alpha(self) -> float:

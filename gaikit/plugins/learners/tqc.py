@@ -29,11 +29,12 @@ import gymnasium as gym
 import torch
 from pydantic import Field, PositiveInt, model_validator
 
-from gaikit.core.components import Encoder
+from gaikit.core.components import Batch, Encoder, TensorObservation, UpdateResult
 from gaikit.core.hookspecs import Register
 from gaikit.plugins.learners.quantile_critic import QuantileCritic, quantile_huber_loss, truncated_targets
-from gaikit.plugins.learners.sac import SACConfig, SACLearner, clear_grads
+from gaikit.plugins.learners.sac import SACConfig, SACLearner
 from gaikit.plugins.learners.sac_networks import BoxScaling
+from gaikit.plugins.learners.sde_actor import SDEActor
 
 
 class TQCConfig(SACConfig):
@@ -60,52 +61,59 @@ class TQCLearner(SACLearner):
 
     config: TQCConfig
 
-    def _make_critic(self, encoder: Encoder, scaling: BoxScaling) -> QuantileCritic:  # type: ignore[override]
+    def _make_critic(self, encoder: Encoder, scaling: BoxScaling) -> QuantileCritic:
         cfg = self.config
         return QuantileCritic(encoder, scaling, cfg.hidden, cfg.n_critics, cfg.n_quantiles)
 
-    def _critic_step(
-        self,
-        obs: torch.Tensor | dict[str, torch.Tensor],
-        actions: torch.Tensor,
-        rewards: torch.Tensor,
-        discounts: torch.Tensor,
-        next_obs: torch.Tensor | dict[str, torch.Tensor],
-        weights: torch.Tensor,
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        targets = self.critic_target_values(rewards, discounts, next_obs)  # (batch, kept atoms)
-        quantiles, tape = self.critic.values_taped(obs, actions)  # (critics, batch, quantiles)
-        # The atoms come sorted: r + discount * (atom - alpha log pi) keeps each row's order (discount >= 0).
-        loss, grad = quantile_huber_loss(quantiles, targets, weights, presorted=True)
-        clear_grads(self._critic_params)
-        self.critic.backward(tape, grad)
-        self._clip(self._critic_params)
-        self.critic_optimizer.step_direct()
-        q = quantiles.mean(2)  # each critic's Q: the mean of its quantiles
-        td = (q - targets.mean(1)).abs().mean(0)
-        return loss, q[0].mean(), td
+    def update(self, batch: Batch) -> UpdateResult:
+        """One critic step, the actor/temperature phase when due, and the Polyak update."""
+        cfg = self.config
+        obs, actions, rewards, discounts, next_obs, weights = self.batch_tensors(batch)
+        if isinstance(self.actor, SDEActor):  # one exploration matrix per gradient step, as SB3
+            self.actor.reset_noise(self.generator)
+
+        # 1. Truncated target atoms from the target critics (0 discount on termination).
+        targets = self.critic_target_values(rewards, discounts, next_obs)  # (batch, kept atoms), ascending
+
+        # 2. Quantile Huber loss between every predicted quantile and every target atom.
+        quantiles = self.critic(obs, actions)  # (critics, batch, quantiles)
+        critic_loss = quantile_huber_loss(quantiles, targets, weights, presorted=True)
+        self.gradient_step(self.critic_optimizer, critic_loss, clip=True)
+        self.updates += 1
+        q = quantiles.detach().mean(2)  # each critic's Q: the mean of its quantiles
+        metrics = {"critic_loss": critic_loss.detach(), "q_mean": q[0].mean()}
+
+        # 3 + 4. SAC's actor and temperature steps; the actor maximises the mean of all quantiles.
+        if self.updates % cfg.actor_update_freq == 0:
+            for _ in range(cfg.actor_update_freq):
+                metrics.update(self.actor_and_alpha_step(obs))
+
+        # 5. Polyak averaging of the target critics.
+        if self.updates % cfg.target_update_freq == 0:
+            self.polyak_update()
+
+        td_errors = (q - targets.mean(1)).abs().mean(0)  # for prioritized replay
+        return self.result(metrics, td_errors)
 
     @torch.no_grad()
     def critic_target_values(
-        self, rewards: torch.Tensor, discounts: torch.Tensor, next_obs: torch.Tensor | dict[str, torch.Tensor]
+        self, rewards: torch.Tensor, discounts: torch.Tensor, next_obs: TensorObservation
     ) -> torch.Tensor:
-        """The target atoms ``(batch, n_critics * (n_quantiles - drop))``, without gradients.
+        """The target atoms ``(batch, n_critics * (n_quantiles - drop))``, ascending, without gradients.
 
         ``reward_scale * r + discount * (z - alpha * log pi(a'|s'))`` for each
         kept atom ``z`` of the pooled, sorted target quantiles at
         ``a' ~ pi(.|s')``; ``discount`` is ``0`` where the episode terminated.
+        The affine map keeps each row's order (``discount >= 0``).
         """
         next_actions, next_log_pi = self.actor.sample(next_obs, self.generator)
-        next_quantiles = self.critic_target.values(next_obs, next_actions)
-        atoms = truncated_targets(next_quantiles, self.config.top_quantiles_to_drop_per_net)
+        atoms = truncated_targets(self.critic_target(next_obs, next_actions), self.config.top_quantiles_to_drop_per_net)
         soft = atoms - (self.log_alpha.detach().exp() * next_log_pi).unsqueeze(1)
         return (self.config.reward_scale * rewards).unsqueeze(1) + discounts.unsqueeze(1) * soft
 
-    def _policy_value(self, q: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """The mean of every critic's quantiles per sample, and the gradient of minus its batch mean."""
-        n_critics, batch, n_quantiles = q.shape
-        grad = q.new_full(q.shape, -1.0 / (batch * n_critics * n_quantiles))
-        return q.mean((0, 2)), grad
+    def policy_value(self, obs: TensorObservation, actions: torch.Tensor) -> torch.Tensor:
+        """What the actor maximises per sample: the mean of every critic's quantiles."""
+        return self.critic(obs, actions).mean((0, 2))
 
 
 def make_tqc(
