@@ -38,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from replay_stream import AtariStream, atari_space, fill, rss_bytes  # noqa: E402
 
+from gaikit.core.components import Transition  # noqa: E402
 from gaikit.core.runner import true_next_obs  # noqa: E402
 from gaikit.plugins.games.asterix import AsterixGame, AtariConfig  # noqa: E402
 from gaikit.plugins.memories.frame_storage import FrameStorage  # noqa: E402
@@ -75,7 +76,7 @@ def rows_per_transition(envs_count: int, steps: int) -> tuple[float, int, int]:
         for _ in range(steps):
             actions = rng.integers(0, envs.single_action_space.n, envs_count)
             next_obs, rewards, terminated, truncated, infos = envs.step(actions)
-            storage.append(obs, actions, rewards, true_next_obs(next_obs, infos), terminated, truncated)
+            storage.append(Transition(obs, actions, rewards, true_next_obs(next_obs, infos), terminated, truncated))
             ends += int((terminated | truncated).sum())
             obs = next_obs
     finally:

@@ -15,6 +15,8 @@ from pathlib import Path
 import gymnasium as gym
 import numpy as np
 
+from gaikit.core.components import Transition
+
 
 def atari_space(stack: int = 4, size: int = 84, ram: bool = True) -> gym.spaces.Space:
     """The observation space of the ``mixed`` (or, without ``ram``, ``pixels``) Asterix form."""
@@ -43,8 +45,8 @@ class AtariStream:
         parts = {key: pool[ids] for key, pool in self.pools.items()}
         return parts if self.is_dict else parts[None]
 
-    def step(self):
-        """``(obs, actions, rewards, next_obs, terminated, truncated)`` of one vector step."""
+    def step(self) -> Transition:
+        """One vector step of every env."""
         n = self.num_envs
         obs = self._observation(self.ids)
         new = 1 + (self.ids[:, -1] + self.rng.integers(1, 9, n)) % 256
@@ -58,7 +60,7 @@ class AtariStream:
             self.ids[reset, -1] = self.rng.integers(1, 257, int(reset.sum()))
         actions = self.rng.integers(0, 9, n)
         rewards = self.rng.integers(0, 2, n).astype(np.float32)
-        return obs, actions, rewards, next_obs, ends, np.zeros(n, dtype=bool)
+        return Transition(obs, actions, rewards, next_obs, ends, np.zeros(n, dtype=bool))
 
 
 def fill(memory, stream: AtariStream, rows_per_env: int, report_every: float = 15.0) -> float:
@@ -66,7 +68,7 @@ def fill(memory, stream: AtariStream, rows_per_env: int, report_every: float = 1
     start = last = time.perf_counter()
     steps = 0
     while True:
-        memory.add(*stream.step())
+        memory.add(stream.step())
         steps += 1
         head = getattr(memory.storage, "head", None)
         written = int(head.min()) + 1 if head is not None else steps

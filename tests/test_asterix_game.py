@@ -86,7 +86,8 @@ def test_mixed_pixels_and_ram_come_from_the_same_emulator_step() -> None:
     env = game(observation="mixed", noop_max=0, repeat_action_probability=0.0).make_env(seed=0)
     raw = gym.make("ALE/Asterix-v5", frameskip=1, repeat_action_probability=0.0)
     raw.reset(seed=0)
-    ale, action_set = raw.unwrapped.ale, raw.unwrapped._action_set
+    ale = raw.unwrapped.ale
+    action_set = ale.getMinimalActionSet()
     obs, _ = env.reset(seed=0)
     assert np.array_equal(obs["ram"][-1], ale.getRAM())
     rng = np.random.default_rng(1)

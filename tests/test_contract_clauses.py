@@ -6,6 +6,7 @@ fixtures), on small variants of tests/contract_samples/broken_plugin.py.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 from pathlib import Path
 from types import ModuleType
@@ -56,8 +57,8 @@ def violates(clause: str, call: Callable[..., Any], **fixtures: Any) -> str:
 
 
 class BootstrapsThroughTermination(samples.ForgetfulMemory):
-    def add(self, obs, actions, rewards, next_obs, terminated, truncated):  # type: ignore[no-untyped-def]
-        super().add(obs, actions, rewards, next_obs, np.zeros_like(terminated), truncated)
+    def add(self, transition):  # type: ignore[no-untyped-def]
+        super().add(dataclasses.replace(transition, terminated=np.zeros_like(transition.terminated)))
 
 
 class OverweightMemory(samples.ForgetfulMemory):
@@ -75,6 +76,49 @@ def test_mem_3_terminal_transitions_must_not_bootstrap() -> None:
     message = violates("MEM-3", MemoryContract().test_mem_3_samples_are_stored_transitions,
                        **memory_fixtures(BootstrapsThroughTermination))
     assert "terminated, but discount is 0.9" in message
+
+
+def reshaped(**changes: Callable[[Any], Any]) -> type:
+    """ForgetfulMemory whose sampled batch has each named field passed through a function."""
+
+    class Reshaped(samples.ForgetfulMemory):
+        def sample(self, batch_size):  # type: ignore[no-untyped-def]
+            batch = super().sample(batch_size)
+            for name, change in changes.items():
+                setattr(batch, name, change(getattr(batch, name)))
+            return batch
+
+    return Reshaped
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"rewards": lambda r: r.astype(np.float64)}, "rewards dtype float64, expected float32"),
+        ({"discounts": lambda d: d.astype(np.float16)}, "discounts dtype float16, expected float32"),
+        ({"weights": lambda w: w[:, None]}, "weights shape (16, 1), expected (16,)"),
+        ({"indices": lambda i: i.astype(np.int32)}, "indices dtype int32, expected int64"),
+        ({"actions": lambda a: a.astype(np.float32)}, "actions dtype float32, expected int64"),
+        ({"actions": lambda a: a[:, None]}, "actions shape (16, 1), expected (16,)"),
+        ({"obs": lambda o: o.astype(np.float64)}, "obs dtype float64, expected float32"),
+        ({"next_obs": lambda o: o[:8]}, "next_obs shape (8, 5), expected (16, 5)"),
+        ({"rewards": lambda r: r.tolist()}, "rewards is list, expected a numpy array"),
+    ],
+)
+def test_mem_2_wrong_shapes_and_dtypes(changes, expected) -> None:  # type: ignore[no-untyped-def]
+    message = violates("MEM-2", MemoryContract().test_mem_2_batch_shapes_and_dtypes,
+                       **memory_fixtures(reshaped(**changes)))
+    assert expected in message
+    MemoryContract().test_mem_2_batch_shapes_and_dtypes(**memory_fixtures(samples.ForgetfulMemory))
+
+
+def test_mem_2_box_actions_keep_the_space_dtype() -> None:
+    fixtures = {"make_memory": reshaped(actions=lambda a: a.astype(np.float64)), "observation_space": BOX,
+                "action_space": gym.spaces.Box(-1, 1, (2,), np.float32)}
+    message = violates("MEM-2", MemoryContract().test_mem_2_batch_shapes_and_dtypes, **fixtures)
+    assert "actions dtype float64, expected float32" in message
+    fixtures["make_memory"] = samples.ForgetfulMemory
+    MemoryContract().test_mem_2_batch_shapes_and_dtypes(**fixtures)
 
 
 def test_mem_4_weights_above_one() -> None:

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gaikit.core.components import Transition
 from gaikit.core.errors import CheckpointError, GaikitError
 from gaikit.plugins.memories.frame_storage import FrameStorage
 from gaikit.plugins.memories.nstep import n_step_batch
@@ -92,7 +93,7 @@ def run(storage, envs, steps, p_end):
     for t in range(steps):
         obs, next_obs, term, trunc = envs.step(p_end)
         rewards = np.array([1.0 + t + 100 * e for e in range(envs.num_envs)], np.float32)
-        storage.append(obs, np.full(envs.num_envs, t % 4), rewards, next_obs, term, trunc)
+        storage.append(Transition(obs, np.full(envs.num_envs, t % 4), rewards, next_obs, term, trunc))
         for e in range(envs.num_envs):
             records[e].append((pick(obs, e), pick(next_obs, e), rewards[e], bool(term[e]), bool(trunc[e])))
             where[int((storage.head[e] - 1) % storage.rows) * envs.num_envs + e] = (e, len(records[e]) - 1)
@@ -177,7 +178,7 @@ def test_life_loss_continuation_costs_no_extra_rows_and_resets_cost_k_plus_one()
     space = gym.spaces.Box(0, 10**9, (3, 2), np.int64)
     storage = FrameStorage(space, ACTIONS, 50, 1, n_step=1, stacked=True)
     envs = StackedEnvs(1, 3, np.random.default_rng(0))
-    step = lambda term: (lambda o, n, *_: storage.append(o, [0], [1.0], n, [term], [False]))(*envs.step(0.0))
+    step = lambda term: (lambda o, n, *_: storage.append(Transition(o, [0], [1.0], n, [term], [False])))(*envs.step(0.0))
     step(False)
     assert storage.head[0] == 3  # first obs: 3 fresh rows, then the next frame
     step(True)
@@ -213,13 +214,13 @@ def test_stacked_option_that_does_not_match_the_data_is_a_clear_error():
     storage = FrameStorage(space, ACTIONS, 40, 1, n_step=1, stacked=True)
     obs = np.random.default_rng(0).integers(0, 255, (1, 3, 4), dtype=np.uint8)
     with pytest.raises(GaikitError, match="does not shift obs by one frame"):
-        storage.append(obs, [0], [0.0], obs[:, ::-1], [False], [False])
+        storage.append(Transition(obs, [0], [0.0], obs[:, ::-1], [False], [False]))
     with pytest.raises(GaikitError, match="unknown observation key 'pixel'"):
         FrameStorage(gym.spaces.Dict({"pixels": space}), ACTIONS, 40, 1, n_step=1, stacked=["pixel"])
     with pytest.raises(GaikitError, match="at least 13 rows per env"):
         FrameStorage(space, ACTIONS, 12, 1, n_step=3, stacked=True)
     with pytest.raises(GaikitError, match=r"obs has shape \(2, 3, 4\), expected \(1, 3, 4\)"):
-        storage.append(np.zeros((2, 3, 4), np.uint8), [0], [0.0], obs, [False], [False])
+        storage.append(Transition(np.zeros((2, 3, 4), np.uint8), [0], [0.0], obs, [False], [False]))
 
 
 def test_state_round_trip_continues_identically():
@@ -231,7 +232,7 @@ def test_state_round_trip_continues_identically():
     b.load_state_dict(a.state_dict())
     for _ in range(40):  # both continue from the same stream, through a wrap of the ring
         obs, next_obs, term, trunc = envs.step(0.15)
-        changes = [s.append(obs, [1, 2], [0.5, 0.5], next_obs, term, trunc) for s in (a, b)]
+        changes = [s.append(Transition(obs, [1, 2], [0.5, 0.5], next_obs, term, trunc)) for s in (a, b)]
         assert all(np.array_equal(getattr(changes[0], f), getattr(changes[1], f)) for f in ("added", "dropped"))
     for name in ("valid", "rewards", "terminated", "truncated", "actions", "head", "episode_steps"):
         assert np.array_equal(getattr(a, name), getattr(b, name)), name

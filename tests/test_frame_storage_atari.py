@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from gaikit.core.components import Transition
 from gaikit.core.runner import true_next_obs
 from gaikit.plugins.games.asterix import AsterixGame, AtariConfig
 from gaikit.plugins.memories.prioritized import PrioritizedMemoryConfig, make_prioritized_memory
@@ -41,7 +42,7 @@ def test_rebuilt_atari_stacks_equal_the_env_observations(form):
             actions = rng.integers(0, envs.single_action_space.n, 2)
             next_obs, rewards, terminated, truncated, infos = envs.step(actions)
             final = true_next_obs(next_obs, infos)
-            memory.add(obs, actions, rewards, final, terminated, truncated)
+            memory.add(Transition(obs, actions, rewards, final, terminated, truncated))
             rows = (memory.storage.head - 1) % memory.storage.rows
             for e in range(2):
                 recorded[int(rows[e]) * 2 + e] = (pick(obs, e), pick(final, e))

@@ -6,6 +6,7 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
+from gaikit.core.components import Transition
 from gaikit.core.errors import CheckpointError, GaikitError
 from gaikit.core.registry import get_registry
 from gaikit.plugins.memories.prioritized import PrioritizedMemoryConfig, make_prioritized_memory
@@ -30,7 +31,7 @@ def feed(memory, flags, num_envs=1, start=0):
         obs = np.array([[e, t] for e in range(num_envs)], np.float32)
         next_obs = obs + np.where((term | trunc)[:, None], [0.0, 0.5], [0.0, 1.0]).astype(np.float32)
         rewards = np.array([1 + t + 100 * e for e in range(num_envs)], np.float32)
-        memory.add(obs, np.full(num_envs, t % 3), rewards, next_obs, term, trunc)
+        memory.add(Transition(obs, np.full(num_envs, t % 3), rewards, next_obs, term, trunc))
 
 
 def leaf_priorities(memory):
@@ -140,7 +141,7 @@ def test_state_dict_round_trip_gives_identical_samples():
             new_p, new_r = local.integers(0, 255, (2, 1, 3, 3), dtype=np.uint8), local.integers(0, 255, (2, 1, 5), dtype=np.uint8)
             nxt_p, nxt_r = np.concatenate([pixels[:, 1:], new_p], 1), np.concatenate([ram[:, 1:], new_r], 1)
             done = local.random(2) < 0.1
-            memory.add({"pixels": pixels, "ram": ram}, local.integers(0, 3, 2), local.random(2), {"pixels": nxt_p, "ram": nxt_r}, done, np.zeros(2, bool))
+            memory.add(Transition({"pixels": pixels, "ram": ram}, local.integers(0, 3, 2), local.random(2), {"pixels": nxt_p, "ram": nxt_r}, done, np.zeros(2, bool)))
             pixels, ram = nxt_p.copy(), nxt_r.copy()
             pixels[done], ram[done] = 0, 0  # zero-padded reset stacks
             pixels[done, -1], ram[done, -1] = new_p[done, 0] // 2, new_r[done, 0] // 2

@@ -240,8 +240,8 @@ def test_plain_log_lines_and_outputs_without_a_terminal(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("reported", [False, True])
-def test_one_env_tracker_fast_path_equals_the_batched_sums(reported):
-    """One env mid-episode takes scalar sums: the same returns, lengths and episodes as env 0 of a batch."""
+def test_tracker_sums_each_env_independently(reported):
+    """One env's returns, lengths and episodes equal env 0's in a batch beside another env."""
     from gaikit.core.episodes import EpisodeTracker
 
     one, two = EpisodeTracker(1, reported=reported), EpisodeTracker(2, reported=reported)

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gaikit.core.components import Transition
 from gaikit.core.errors import GaikitError
 from gaikit.plugins.memories.uniform import UniformMemoryConfig, make_uniform_memory
 
@@ -36,14 +37,14 @@ def feed(memory, flags, num_envs=1, rewards=None):
         obs = np.stack([tag(e, t) for e in range(num_envs)])
         next_obs = obs + np.array([0.0, 0.5], dtype=np.float32)
         r = np.array([rewards[t][e] if rewards else 1 + t + 100 * e for e in range(num_envs)], dtype=np.float32)
-        memory.add(
-            obs,
-            np.full(num_envs, t % 3),
-            r,
-            next_obs,
-            np.array([row[e] == "term" for e in range(num_envs)]),
-            np.array([row[e] == "trunc" for e in range(num_envs)]),
-        )
+        memory.add(Transition(
+            obs=obs,
+            actions=np.full(num_envs, t % 3),
+            rewards=r,
+            next_obs=next_obs,
+            terminated=np.array([row[e] == "term" for e in range(num_envs)]),
+            truncated=np.array([row[e] == "trunc" for e in range(num_envs)]),
+        ))
 
 
 def reference(flags, rewards, e, t, n_step, gamma):
@@ -196,7 +197,7 @@ def test_dict_observations_store_every_key():
     for t in range(4):
         obs = {"pixels": np.full((2, 2, 2), t, np.uint8), "ram": np.array([[t, 0, 0], [t, 1, 1]], np.uint8)}
         nxt = {"pixels": obs["pixels"] + 10, "ram": obs["ram"] + np.array([[10, 0, 0]], np.uint8)}
-        memory.add(obs, np.array([0, 1]), np.ones(2), nxt, np.array([t == 1, False]), np.zeros(2, bool))
+        memory.add(Transition(obs, np.array([0, 1]), np.ones(2), nxt, np.array([t == 1, False]), np.zeros(2, bool)))
     batch = memory.sample(50)
     assert set(batch.obs) == {"pixels", "ram"} and batch.obs["pixels"].dtype == np.uint8
     for i in range(50):
@@ -208,7 +209,7 @@ def test_dict_observations_store_every_key():
     state = memory.state_dict()
     assert set(state["storage"]["obs"]) == {"pixels", "ram"}
     with pytest.raises(GaikitError, match="observation keys"):
-        memory.add({"pixels": obs["pixels"]}, np.array([0, 1]), np.ones(2), nxt, np.zeros(2, bool), np.zeros(2, bool))
+        memory.add(Transition({"pixels": obs["pixels"]}, np.array([0, 1]), np.ones(2), nxt, np.zeros(2, bool), np.zeros(2, bool)))
 
 
 def test_capacity_below_n_step_and_wrong_row_counts_are_clear_errors():
@@ -216,31 +217,4 @@ def test_capacity_below_n_step_and_wrong_row_counts_are_clear_errors():
         make_memory(capacity=4, n_step=3, num_envs=2)
     memory = make_memory(num_envs=2)
     with pytest.raises(GaikitError, match="rewards must have 2 rows"):
-        memory.add(np.zeros((2, 2)), np.zeros(2), np.zeros(3), np.zeros((2, 2)), np.zeros(2, bool), np.zeros(2, bool))
-
-
-@pytest.mark.parametrize("stacked", [False, True])
-def test_one_step_batch_equals_the_window_walk(stacked):
-    """``n_step = 1`` skips the window loop: the same batch, bit for bit (a ``-0.0`` reward becomes ``0.0``)."""
-    from gaikit.plugins.memories.nstep import one_step_batch, window_batch
-
-    space = gym.spaces.Box(0, 10**6, (3, 2) if stacked else (2,), np.int64)
-    config = UniformMemoryConfig(capacity=3 * 40, n_step=1, stacked=stacked)
-    memory = make_uniform_memory(space, gym.spaces.Discrete(5), config, num_envs=3, gamma=0.97, seed=0)
-    rng = np.random.default_rng(1)
-    obs = rng.integers(0, 10**6, (3, *space.shape))
-    for t in range(100):
-        next_obs = np.concatenate([obs[:, 1:], rng.integers(0, 10**6, (3, 1, 2))], axis=1) if stacked \
-            else rng.integers(0, 10**6, (3, 2))
-        rewards = np.array([-0.0, 0.5 * t, -1.25])[rng.permutation(3)]
-        ends = rng.random((3, 2)) < 0.1
-        memory.add(obs, rng.integers(0, 5, 3), rewards, next_obs, ends[:, 0], ends[:, 1])
-        obs = next_obs
-    rows, envs = memory.storage.sample_starts(rng, 256)
-    weights = rng.random(256)
-    fast = one_step_batch(memory.storage, rows, envs, gamma=0.97, weights=weights)
-    walk = window_batch(memory.storage, rows, envs, n_step=1, gamma=0.97, weights=weights)
-    for field in ("obs", "actions", "rewards", "next_obs", "discounts", "indices", "weights"):
-        a, b = getattr(fast, field), getattr(walk, field)
-        assert a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes(), field
-    assert (fast.discounts == 0).any() and (fast.discounts != 0).any()
+        memory.add(Transition(np.zeros((2, 2)), np.zeros(2), np.zeros(3), np.zeros((2, 2)), np.zeros(2, bool), np.zeros(2, bool)))

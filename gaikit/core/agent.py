@@ -55,14 +55,7 @@ class LearnedAgent(Agent):
 
     def observe(self, transition: Transition) -> None:
         """Store the step of every environment in memory."""
-        self.memory.add(
-            transition.obs,
-            transition.actions,
-            transition.rewards,
-            transition.next_obs,
-            transition.terminated,
-            transition.truncated,
-        )
+        self.memory.add(transition)
 
     def can_learn(self) -> bool:
         """True once the memory holds at least one batch."""

@@ -61,19 +61,36 @@ class Encoder(nn.Module, ABC):
 
 @dataclass
 class Batch:
-    """A batch of transitions sampled from a :class:`Memory`.
+    """A batch of ``B`` transitions sampled from a :class:`Memory`.
+
+    Every field is a numpy array with a leading batch axis of length ``B``
+    (the ``batch_size`` asked of :meth:`Memory.sample`):
+
+    * ``obs``, ``next_obs``: ``(B, *obs_shape)`` in the observation space's
+      dtype, or for a ``Dict`` space a dict of such arrays, one per key;
+    * ``actions``: ``(B,)`` ``int64`` for a ``Discrete`` action space,
+      ``(B, *action_shape)`` in the space's dtype for a ``Box``
+      (``float32`` by default);
+    * ``rewards``, ``discounts``, ``weights``: ``(B,)`` ``float32``;
+    * ``indices``: ``(B,)`` ``int64``.
 
     ``discounts`` already folds in termination and n-step returns: the
     learner's bootstrap target is ``rewards + discounts * V(next_obs)``, where
     ``discounts`` is ``gamma**n`` if the n-step window ended without
     termination (including truncation: a time limit still bootstraps) and
-    ``0`` if the episode terminated inside it.
+    ``0`` if the episode terminated inside it. The contract suite (clause
+    MEM-2, :mod:`gaikit.testing.memory`) checks every shape and dtype above.
     """
 
+    #: Observations the actions were taken in.
     obs: Observation
+    #: The actions taken (one row per transition).
     actions: np.ndarray
+    #: Discounted sum of the rewards in each transition's n-step window.
     rewards: np.ndarray
+    #: The observation to bootstrap from (the end of the n-step window).
     next_obs: Observation
+    #: Bootstrap discount: ``gamma**n``, or ``0`` after a termination.
     discounts: np.ndarray
     #: Positions in the memory, handed back to :meth:`Memory.update_priorities`.
     indices: np.ndarray
@@ -89,25 +106,19 @@ class Memory(ABC):
     """
 
     @abstractmethod
-    def add(
-        self,
-        obs: Observation,
-        actions: np.ndarray,
-        rewards: np.ndarray,
-        next_obs: Observation,
-        terminated: np.ndarray,
-        truncated: np.ndarray,
-    ) -> None:
-        """Store one step of every environment (each array has ``num_envs`` rows).
+    def add(self, transition: Transition) -> None:
+        """Store one step of every environment: the :class:`Transition` the runner hands the agent.
 
-        ``next_obs`` is the true successor of ``obs``: for an environment whose
+        Each of its arrays has ``num_envs`` rows. ``transition.next_obs`` is
+        the true successor of ``transition.obs``: for an environment whose
         episode ended at this step it is the final observation, not the reset
         one. ``terminated`` stops bootstrapping; ``truncated`` does not.
+        ``infos`` is not stored.
         """
 
     @abstractmethod
     def sample(self, batch_size: int) -> Batch:
-        """Sample ``batch_size`` transitions with their indices and IS weights."""
+        """Sample ``batch_size`` transitions with their indices and IS weights (see :class:`Batch`)."""
 
     def update_priorities(self, indices: np.ndarray, priorities: np.ndarray) -> None:
         """Set new priorities (e.g. absolute TD errors) for sampled transitions.
@@ -218,14 +229,24 @@ class ActionSelector(ABC):
 
 @dataclass
 class Transition:
-    """One vectorised environment step as the runner hands it to an agent."""
+    """One vectorised environment step, as the runner hands it to an agent and an agent to :meth:`Memory.add`.
 
+    Every array has one row per environment (``num_envs`` rows).
+    """
+
+    #: Observations the actions were taken in: ``(num_envs, *obs_shape)`` or a dict of such.
     obs: Observation
+    #: Actions taken: ``(num_envs,)`` for ``Discrete``, ``(num_envs, *action_shape)`` for ``Box``.
     actions: np.ndarray
+    #: Rewards received: ``(num_envs,)``.
     rewards: np.ndarray
+    #: True successors of ``obs`` (final observations where an episode ended, not reset ones).
     next_obs: Observation
+    #: Episodes that terminated (no bootstrapping): ``(num_envs,)`` bool.
     terminated: np.ndarray
+    #: Episodes cut by a time limit (still bootstrapped): ``(num_envs,)`` bool.
     truncated: np.ndarray
+    #: The vector env's ``infos`` of this step (not stored by memories).
     infos: dict[str, Any] = field(default_factory=dict)
 
 
@@ -340,7 +361,3 @@ class Game(ABC):
 
     def load_env_state(self, env: gym.Env, state: StateDict) -> None:
         """Restore what :meth:`env_state` returned."""
-
-
-#: Signature of the callable a ``gaikit_register_*`` hook receives.
-RegisterFn = Callable[..., None]

@@ -94,11 +94,6 @@ class EpisodeTracker:
         infos: Mapping[str, Any],
     ) -> list[EpisodeRecord]:
         """Account one vector step ending at run step ``step``; returns the episodes it finished."""
-        if (self.num_envs == 1 and "final_info" not in infos and "episode" not in infos
-                and not terminated[0] and not truncated[0]):  # one env, mid-episode: scalar sums
-            self.returns[0] += rewards[0]
-            self.lengths[0] += 1
-            return []
         self.returns += rewards
         self.lengths += 1
         reported = list(reported_episodes(infos)) if ("final_info" in infos or "episode" in infos) else []

@@ -14,8 +14,9 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
+from gaikit.core.components import Transition
 from gaikit.testing.clauses import check, guarded
-from gaikit.testing.rollout import Ledger, Step, rollout, row_key
+from gaikit.testing.rollout import Ledger, rollout, row_key
 from gaikit.testing.statecheck import checkpoint_problem, difference, snapshot
 
 
@@ -47,7 +48,7 @@ class MemoryContract:
         memory = self.build(make_memory, observation_space, action_space, seed)
         ledger = Ledger()
         for step in rollout(observation_space, action_space, self.num_envs, self.steps, seed=11):
-            guarded("MEM-1", "memory.add", step.add_to, memory)
+            guarded("MEM-1", "memory.add(transition)", memory.add, step)
             ledger.record(step)
         return memory, ledger
 
@@ -63,7 +64,7 @@ class MemoryContract:
         check(len(memory) == 0, "MEM-1", f"an empty memory has len {len(memory)}")
         previous = 0
         for t, step in enumerate(rollout(observation_space, action_space, self.num_envs, self.steps, seed=1)):
-            guarded("MEM-1", "memory.add", step.add_to, memory)
+            guarded("MEM-1", "memory.add(transition)", memory.add, step)
             size = len(memory)
             added = (t + 1) * self.num_envs
             check(previous <= size <= added, "MEM-1", f"after {added} transitions len is {size} (before: {previous})")
@@ -71,25 +72,9 @@ class MemoryContract:
         check(previous > 0, "MEM-1", f"len is still 0 after adding {self.steps * self.num_envs} transitions")
 
     def test_mem_2_batch_shapes_and_dtypes(self, make_memory: Any, observation_space: Any, action_space: Any) -> None:
-        """MEM-2: documented shapes and dtypes for every field of the batch."""
+        """MEM-2: every field of the batch has the shape and dtype :class:`~gaikit.core.components.Batch` documents."""
         memory, _ = self.filled(make_memory, observation_space, action_space)
-        batch = self.sample(memory)
-        n = self.batch_size
-        for name in ("obs", "next_obs"):
-            _check_obs(getattr(batch, name), observation_space, n, name)
-        actions = np.asarray(batch.actions)
-        if isinstance(action_space, spaces.Discrete):
-            check(actions.shape == (n,), "MEM-2", f"actions shape {actions.shape}, expected {(n,)}")
-            check(actions.dtype.kind in "iu", "MEM-2", f"Discrete actions have dtype {actions.dtype}, expected integers")
-        else:
-            expected = (n, *action_space.shape)
-            check(actions.shape == expected, "MEM-2", f"actions shape {actions.shape}, expected {expected}")
-        for name in ("rewards", "discounts", "weights"):
-            value = np.asarray(getattr(batch, name))
-            check(value.shape == (n,), "MEM-2", f"{name} shape {value.shape}, expected {(n,)}")
-            check(value.dtype.kind == "f", "MEM-2", f"{name} dtype {value.dtype}, expected a float dtype")
-        indices = np.asarray(batch.indices)
-        check(indices.shape == (n,), "MEM-2", f"indices shape {indices.shape}, expected {(n,)}")
+        check_batch_layout(self.sample(memory), observation_space, action_space, self.batch_size)
 
     def test_mem_3_samples_are_stored_transitions(
         self, make_memory: Any, observation_space: Any, action_space: Any
@@ -214,14 +199,14 @@ class MemoryContract:
         target = self.build(make_memory, observation_space, action_space, seed=999)
         guarded("MEM-8", "load_state_dict", target.load_state_dict, state)
         check(len(target) == len(source), "MEM-8", f"len {len(target)} after loading, {len(source)} saved")
-        more: list[Step] = rollout(observation_space, action_space, self.num_envs, 7, seed=88)
+        more: list[Transition] = rollout(observation_space, action_space, self.num_envs, 7, seed=88)
         for phase in ("after loading", "after adding more"):
             for round_ in range(3):
                 found = difference(vars(self.sample(source, "MEM-8")), vars(self.sample(target, "MEM-8")), "batch")
                 check(found is None, "MEM-8", f"{phase}, sample {round_}: {found}")
             for step in more:
-                step.add_to(source)
-                step.add_to(target)
+                source.add(step)
+                target.add(step)
 
     def test_mem_9_state_dict_is_checkpoint_safe(
         self, make_memory: Any, observation_space: Any, action_space: Any
@@ -232,14 +217,39 @@ class MemoryContract:
         check(problem is None, "MEM-9", str(problem))
 
 
+def check_batch_layout(batch: Any, observation_space: spaces.Space, action_space: spaces.Space, n: int) -> None:
+    """MEM-2: ``batch`` holds ``n`` transitions with the shapes and dtypes :class:`~gaikit.core.components.Batch` documents.
+
+    ``obs``/``next_obs``: ``(n, *obs_shape)`` in the observation space's dtype
+    (a dict with the same keys for a ``Dict`` space); ``actions``: ``(n,
+    *action_shape)`` in the action space's dtype (``(n,)`` ``int64`` for
+    ``Discrete``); ``rewards``, ``discounts``, ``weights``: ``(n,)``
+    ``float32``; ``indices``: ``(n,)`` ``int64``. Every array is a numpy array.
+    """
+    missing = [name for name in _BATCH_FIELDS if not hasattr(batch, name)]
+    check(not missing, "MEM-2", f"sample returned {type(batch).__name__} without field(s) {missing}")
+    for name in ("obs", "next_obs"):
+        _check_obs(getattr(batch, name), observation_space, n, name)
+    _check_array(batch.actions, "actions", (n, *action_space.shape), np.dtype(action_space.dtype))
+    for name in ("rewards", "discounts", "weights"):
+        _check_array(getattr(batch, name), name, (n,), np.dtype(np.float32))
+    _check_array(batch.indices, "indices", (n,), np.dtype(np.int64))
+
+
+_BATCH_FIELDS = ("obs", "actions", "rewards", "next_obs", "discounts", "indices", "weights")
+
+
+def _check_array(value: Any, name: str, shape: tuple[int, ...], dtype: np.dtype) -> None:
+    check(isinstance(value, np.ndarray), "MEM-2", f"{name} is {type(value).__name__}, expected a numpy array")
+    check(value.shape == shape, "MEM-2", f"{name} shape {value.shape}, expected {shape}")
+    check(value.dtype == dtype, "MEM-2", f"{name} dtype {value.dtype}, expected {dtype}")
+
+
 def _check_obs(obs: Any, space: spaces.Space, n: int, name: str) -> None:
     if isinstance(space, spaces.Dict):
         check(isinstance(obs, dict), "MEM-2", f"{name} is {type(obs).__name__}, expected a dict for a Dict space")
+        check(set(obs) == set(space.spaces), "MEM-2", f"{name} has keys {sorted(obs)}, expected {sorted(space.spaces)}")
         for key, sub in space.spaces.items():
-            check(key in obs, "MEM-2", f"{name} lacks key {key!r}")
             _check_obs(obs[key], sub, n, f"{name}[{key!r}]")
         return
-    array = np.asarray(obs)
-    expected = (n, *space.shape)
-    check(array.shape == expected, "MEM-2", f"{name} shape {array.shape}, expected {expected}")
-    check(array.dtype == space.dtype, "MEM-2", f"{name} dtype {array.dtype}, expected the space's {space.dtype}")
+    _check_array(obs, name, (n, *space.shape), np.dtype(space.dtype))

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
+from gaikit.core.components import Transition
 from gaikit.testing.data import sample_batch
 
 
@@ -35,30 +36,14 @@ class Stored:
 
 
 @dataclass
-class Step:
-    """One call's worth of :meth:`Memory.add` arguments."""
-
-    obs: Any
-    actions: np.ndarray
-    rewards: np.ndarray
-    next_obs: Any
-    terminated: np.ndarray
-    truncated: np.ndarray
-
-    def add_to(self, memory: Any) -> None:
-        """``memory.add(...)`` with this step."""
-        memory.add(self.obs, self.actions, self.rewards, self.next_obs, self.terminated, self.truncated)
-
-
-@dataclass
 class Ledger:
     """Every transition added, by observation row; and every next observation."""
 
     by_obs: dict[bytes, Stored] = field(default_factory=dict)
     next_keys: set[bytes] = field(default_factory=set)
 
-    def record(self, step: Step) -> None:
-        """Remember the transitions of ``step``."""
+    def record(self, step: Transition) -> None:
+        """Remember the transitions of one vectorised ``step``."""
         for i in range(len(step.rewards)):
             key = row_key(step.next_obs, i)
             self.by_obs[row_key(step.obs, i)] = Stored(
@@ -73,18 +58,18 @@ class Ledger:
 
 def rollout(
     observation_space: spaces.Space, action_space: spaces.Space, num_envs: int, steps: int, seed: int
-) -> list[Step]:
+) -> list[Transition]:
     """``steps`` vectorised steps: successors chain, episodes end (terminate or truncate) now and then."""
     rng = np.random.default_rng(seed)
     obs = sample_batch(observation_space, num_envs, seed)
-    out: list[Step] = []
+    out: list[Transition] = []
     for t in range(steps):
         next_obs = sample_batch(observation_space, num_envs, seed + 1000 + t)
         terminated = rng.random(num_envs) < 0.1
         truncated = ~terminated & (rng.random(num_envs) < 0.05)
         actions = np.asarray(sample_batch(action_space, num_envs, seed + 5000 + t))
         rewards = rng.normal(size=num_envs).astype(np.float32)
-        out.append(Step(obs, actions, rewards, next_obs, terminated, truncated))
+        out.append(Transition(obs, actions, rewards, next_obs, terminated, truncated))
         ended = terminated | truncated
         reset = sample_batch(observation_space, num_envs, seed + 9000 + t)
         obs = _where_rows(ended, reset, next_obs)

@@ -47,7 +47,7 @@ def _memory(memory: Any, space: Any) -> None:
     from gaikit.testing.rollout import rollout
 
     for step in rollout(space[0], space[1], 2, 12, seed=0):
-        guarded("MEM-1", "memory.add", step.add_to, memory)
+        guarded("MEM-1", "memory.add(transition)", memory.add, step)
     check(len(memory) > 0, "MEM-1", "len is 0 after adding 24 transitions")
     batch = guarded("MEM-2", "memory.sample(8)", memory.sample, 8)
     weights = np.asarray(batch.weights, dtype=np.float64)

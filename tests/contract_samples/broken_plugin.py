@@ -15,7 +15,16 @@ import numpy as np
 import torch
 from torch import nn
 
-from gaikit.core.components import ActionSelector, Batch, Encoder, Learner, Memory, Preferences, UpdateResult
+from gaikit.core.components import (
+    ActionSelector,
+    Batch,
+    Encoder,
+    Learner,
+    Memory,
+    Preferences,
+    Transition,
+    UpdateResult,
+)
 from gaikit.core.tensors import as_tensor_obs
 from gaikit.core.hookspecs import hookimpl
 
@@ -58,13 +67,14 @@ class ForgetfulMemory(Memory):
         self.rng = np.random.default_rng(seed)
         self.columns: dict[str, list[np.ndarray]] = {k: [] for k in ("obs", "actions", "rewards", "next_obs", "discounts")}
 
-    def add(self, obs, actions, rewards, next_obs, terminated, truncated) -> None:  # type: ignore[no-untyped-def]
-        for i in range(len(rewards)):
-            self.columns["obs"].append(np.array(obs[i]))
-            self.columns["actions"].append(np.array(actions[i]))
-            self.columns["rewards"].append(np.float32(rewards[i]))
-            self.columns["next_obs"].append(np.array(next_obs[i]))
-            self.columns["discounts"].append(np.float32(0.0 if terminated[i] else self.gamma))
+    def add(self, transition: Transition) -> None:
+        t = transition
+        for i in range(len(t.rewards)):
+            self.columns["obs"].append(np.array(t.obs[i]))
+            self.columns["actions"].append(np.array(t.actions[i]))
+            self.columns["rewards"].append(np.float32(t.rewards[i]))
+            self.columns["next_obs"].append(np.array(t.next_obs[i]))
+            self.columns["discounts"].append(np.float32(0.0 if t.terminated[i] else self.gamma))
 
     def sample(self, batch_size: int) -> Batch:
         idx = self.rng.integers(0, len(self), size=batch_size)

@@ -25,11 +25,10 @@ So a memory that rebuilds stacks from single frames must store the whole
 stack of the first observation after every ``terminated | truncated``.
 
 Backends. Pixels-only vector envs use ale-py's ``AtariVectorEnv`` (C++).
-Mixed vector envs are a ``SyncVectorEnv`` (faster than ``AsyncVectorEnv`` on
-two cores, measured; :class:`~.same_step_vector.SameStepSyncVectorEnv`, the
-same results with less work per step) of gymnasium ``AtariPreprocessing`` +
-:class:`PixelsAndRam` + ``FrameStackObservation`` (:class:`~.frame_stack.FrameStack`)
-envs; single envs (evaluation, video) are built
+RAM and mixed vector envs are gymnasium's ``SyncVectorEnv`` in ``SAME_STEP``
+autoreset mode over single envs of gymnasium ``AtariPreprocessing`` (or
+:class:`RamPreprocessing`) + :class:`PixelsAndRam` +
+:class:`~.frame_stack.FrameStack`; single envs (evaluation, video) are built
 the same way. Both pixel paths apply identical preprocessing (max-pool of the
 last two frames, ``INTER_AREA`` resize, no FIRE reset): the same agent sees
 the same pixels in either. RAM envs use :class:`RamPreprocessing`, which
@@ -46,12 +45,12 @@ from typing import Any, Literal
 import ale_py
 import gymnasium as gym
 import numpy as np
-from gymnasium.vector import AutoresetMode
-from gymnasium.wrappers import AtariPreprocessing, FrameStackObservation
+from gymnasium.vector import AutoresetMode, SyncVectorEnv
+from gymnasium.wrappers import AtariPreprocessing
 
+from gaikit.core.errors import CheckpointError, GaikitError
 from gaikit.plugins.games.atari_episodes import GameEpisodes, VectorGameEpisodes
 from gaikit.plugins.games.frame_stack import FrameStack
-from gaikit.plugins.games.same_step_vector import SameStepSyncVectorEnv
 
 gym.register_envs(ale_py)
 
@@ -91,13 +90,18 @@ class RamPreprocessing(gym.Wrapper):
     """
 
     def __init__(self, env: gym.Env, *, noop_max: int, frame_skip: int) -> None:
-        """Wrap an ``AtariEnv`` made with ``frameskip=1`` and ``obs_type="ram"``."""
+        """Wrap an ``AtariEnv`` made with ``frameskip=1``, ``obs_type="ram"`` and the minimal action set."""
         super().__init__(env)
         self.noop_max = noop_max
         self.frame_skip = frame_skip
         self.observation_space = gym.spaces.Box(0, 255, (RAM_BYTES,), np.uint8)
         self._ale = env.unwrapped.ale
-        self._actions = env.unwrapped._action_set
+        self._actions = list(self._ale.getMinimalActionSet())
+        if len(self._actions) != env.action_space.n:
+            raise GaikitError(
+                f"RamPreprocessing: the env has {env.action_space.n} actions but the game's minimal action set "
+                f"{len(self._actions)}; make it with full_action_space=False"
+            )
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict[str, Any]]:
         """Reset, then 1..noop_max single no-op frames (as ``AtariPreprocessing``)."""
@@ -175,7 +179,7 @@ def make_single_env(spec: AtariSpec, render_mode: str | None = None, training: b
         )
         if spec.observation == "mixed":
             env = PixelsAndRam(env)
-    env = FrameStack(env, spec.stack, padding_type="zero")
+    env = FrameStack(env, spec.stack)
     return GameEpisodes(
         env,
         terminal_on_life_loss=training and spec.terminal_on_life_loss,
@@ -215,7 +219,10 @@ def make_vector_env(spec: AtariSpec, num_envs: int, seed: int | None = None) -> 
             base, terminal_on_life_loss=spec.terminal_on_life_loss, clip_rewards=spec.clip_rewards
         )
     else:
-        envs = SameStepSyncVectorEnv([partial(make_single_env, spec, None, True) for _ in range(num_envs)])
+        envs = SyncVectorEnv(
+            [partial(make_single_env, spec, None, True) for _ in range(num_envs)],
+            autoreset_mode=AutoresetMode.SAME_STEP,
+        )
     if seed is not None:
         envs.action_space.seed(seed)
     return envs
@@ -226,14 +233,14 @@ def single_env_state(env: gym.Env) -> dict[str, Any]:
 
     ``env`` is one :func:`make_single_env` env; the result is plain arrays and numbers.
     """
-    stack = _find(env, FrameStackObservation)
+    stack = _find(env, FrameStack)
     games = _find(env, GameEpisodes)
     atari = env.unwrapped
     ale_bytes = atari.ale.cloneState(include_rng=True).serialize()
     return {
         "ale": np.frombuffer(ale_bytes, dtype=np.uint8).copy(),
         "np_random": atari.np_random.bit_generator.state,
-        "frames": _stack_frames(list(stack.obs_queue)),
+        "frames": stack.frames(),
         "game": {
             "lives": games.lives,
             "return": games.game_return,
@@ -245,16 +252,21 @@ def single_env_state(env: gym.Env) -> dict[str, Any]:
 
 
 def load_single_env_state(env: gym.Env, state: dict[str, Any]) -> None:
-    """Restore what :func:`single_env_state` returned into an env made from the same spec."""
-    stack = _find(env, FrameStackObservation)
+    """Restore what :func:`single_env_state` returned into an env made from the same spec.
+
+    The env is reset first (gymnasium's order checks allow no step before a
+    reset); everything the reset changed is then overwritten.
+    """
+    stack = _find(env, FrameStack)
     games = _find(env, GameEpisodes)
     atari = env.unwrapped
-    if getattr(atari, "_np_random", None) is None:
-        env.reset()
+    env.reset()
     atari.ale.restoreState(ale_py.ALEState(np.asarray(state["ale"], dtype=np.uint8).tobytes()))
     atari.np_random.bit_generator.state = state["np_random"]
-    stack.obs_queue.clear()
-    stack.obs_queue.extend(_unstack_frames(state["frames"], stack.stack_size))
+    try:
+        stack.set_frames(state["frames"])
+    except GaikitError as error:
+        raise CheckpointError(f"env state of {atari.spec.id if atari.spec else 'the Atari env'}: {error}") from None
     if _has(env, AtariPreprocessing):
         preprocessing = _find(env, AtariPreprocessing)
         preprocessing.lives = atari.ale.lives()
@@ -265,18 +277,6 @@ def load_single_env_state(env: gym.Env, state: dict[str, Any]) -> None:
     games.game_length = int(game["length"])
     games.continue_game = bool(game["continue"])
     games.last_obs = game["last_obs"]
-
-
-def _stack_frames(frames: list[Any]) -> Any:
-    if isinstance(frames[0], dict):
-        return {key: np.stack([f[key] for f in frames]) for key in frames[0]}
-    return np.stack(frames)
-
-
-def _unstack_frames(frames: Any, count: int) -> list[Any]:
-    if isinstance(frames, dict):
-        return [{key: np.array(frames[key][i]) for key in frames} for i in range(count)]
-    return [np.array(frames[i]) for i in range(count)]
 
 
 def _has(env: gym.Env, cls: type) -> bool:

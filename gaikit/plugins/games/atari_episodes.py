@@ -29,15 +29,6 @@ import numpy as np
 from gymnasium.vector import VectorWrapper
 
 
-def _sign(value: float) -> float:
-    """``float(np.sign(value))`` for a Python float (``nan`` stays ``nan``), without a numpy call."""
-    if value > 0.0:
-        return 1.0
-    if value < 0.0:
-        return -1.0
-    return 0.0 if value == 0.0 else value
-
-
 class GameEpisodes(gym.Wrapper):
     """One Atari env with full-game statistics, life-loss terminals and clipping."""
 
@@ -85,7 +76,7 @@ class GameEpisodes(gym.Wrapper):
             self.continue_game = True
             self.last_obs = obs
         self.lives = lives
-        return obs, (_sign(raw) if self.clip_rewards else raw), terminated, truncated, info
+        return obs, (float(np.sign(raw)) if self.clip_rewards else raw), terminated, truncated, info
 
 
 class VectorGameEpisodes(VectorWrapper):

@@ -12,7 +12,8 @@ from typing import Any
 import gymnasium as gym
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
-from gaikit.core.components import Game, RegisterFn, StateDict
+from gaikit.core.components import Game, StateDict
+from gaikit.core.hookspecs import Register
 from gaikit.core.errors import CheckpointError, GaikitError
 from gaikit.plugins.games.env_state import capture_env_state, restore_env_state
 
@@ -81,7 +82,7 @@ def make_gymnasium_game(config: GymnasiumGameConfig) -> GymnasiumGame:
     return GymnasiumGame(config)
 
 
-def register(register_fn: RegisterFn) -> None:
+def register(register_fn: Register) -> None:
     """Register the ``gymnasium`` game."""
     register_fn(
         "gymnasium",

@@ -44,9 +44,8 @@ from typing import Any, Mapping, Sequence
 import gymnasium as gym
 import numpy as np
 
-from gaikit.core.components import Observation, StateDict
+from gaikit.core.components import Observation, StateDict, Transition
 from gaikit.core.errors import CheckpointError, GaikitError
-from gaikit.plugins.memories.frame_append import append_single_env
 from gaikit.plugins.memories.frame_layout import StorageChanges, frame_keys
 from gaikit.plugins.memories.ring_storage import _array_layout, check_rows
 
@@ -228,26 +227,16 @@ class FrameStorage:
         envs = np.broadcast_to(self._envs[:, None], take.shape)
         return ((last_row[:, None] - back) % self.rows * self.num_envs + envs)[take]
 
-    def append(
-        self,
-        obs: Observation,
-        actions: np.ndarray,
-        rewards: np.ndarray,
-        next_obs: Observation,
-        terminated: np.ndarray,
-        truncated: np.ndarray,
-    ) -> StorageChanges:
+    def append(self, transition: Transition) -> StorageChanges:
         """Store one step of every environment; report which starts changed sampleability.
 
-        One env takes :func:`~gaikit.plugins.memories.frame_append.append_single_env`
-        where it applies (the same result with scalar bookkeeping).
+        One path for any number of envs: every step is numpy over all envs at once.
         """
+        actions, rewards = transition.actions, transition.rewards
+        terminated, truncated = transition.terminated, transition.truncated
         check_rows(self.num_envs, actions=actions, rewards=rewards, terminated=terminated, truncated=truncated)
-        obs_parts, next_parts = self._as_dict(obs, "obs"), self._as_dict(next_obs, "next_obs")
-        if self.num_envs == 1:
-            changes = append_single_env(self, obs_parts, next_parts, actions, rewards, terminated, truncated)
-            if changes is not None:
-                return changes
+        obs_parts = self._as_dict(transition.obs, "obs")
+        next_parts = self._as_dict(transition.next_obs, "next_obs")
         self._check_successors(obs_parts, next_parts)
         terminated = np.asarray(terminated, dtype=np.bool_)
         done = terminated | np.asarray(truncated, dtype=np.bool_)

@@ -32,27 +32,12 @@ def n_step_batch(
     gamma: float,
     weights: np.ndarray,
 ) -> Batch:
-    """The :class:`Batch` for windows starting at ``(rows[i], envs[i])``.
+    """The :class:`Batch` for windows starting at ``(rows[i], envs[i])``, walked one step at a time.
 
     Every row ``rows[i] + j`` for ``j < n_step`` (modulo the ring) must hold
     data written after ``rows[i]``; memories guarantee this by only sampling
     starts that are at least ``n_step - 1`` rows older than the newest row.
     """
-    if n_step == 1:
-        return one_step_batch(storage, rows, envs, gamma=gamma, weights=weights)
-    return window_batch(storage, rows, envs, n_step=n_step, gamma=gamma, weights=weights)
-
-
-def window_batch(
-    storage: ArrayStorage | FrameStorage,
-    rows: np.ndarray,
-    envs: np.ndarray,
-    *,
-    n_step: int,
-    gamma: float,
-    weights: np.ndarray,
-) -> Batch:
-    """:func:`n_step_batch` by walking the window one step at a time (any ``n_step``)."""
     size = rows.shape[0]
     returns = np.zeros(size, dtype=np.float64)
     discounts = np.zeros(size, dtype=np.float64)
@@ -75,36 +60,6 @@ def window_batch(
         rewards=returns.astype(np.float32),
         next_obs=next_obs,
         discounts=discounts.astype(np.float32),
-        indices=rows * storage.num_envs + envs,
-        weights=weights.astype(np.float32),
-    )
-
-
-def one_step_batch(
-    storage: ArrayStorage | FrameStorage,
-    rows: np.ndarray,
-    envs: np.ndarray,
-    *,
-    gamma: float,
-    weights: np.ndarray,
-) -> Batch:
-    """:func:`n_step_batch` with ``n_step = 1``, without the window loop: the same :class:`Batch`.
-
-    The window is the step itself: ``reward = r[t]`` (plus ``0.0``, as the
-    loop's sum starts from zero, so ``-0.0`` becomes ``0.0`` there too),
-    ``discount = 0`` if it terminated, else ``gamma``.
-    """
-    row_0 = rows % storage.rows
-    rewards = storage.rewards[row_0, envs]
-    rewards += np.float32(0.0)
-    discounts = np.where(storage.terminated[row_0, envs], np.float32(0.0), np.float32(gamma))
-    obs, next_obs = storage.read_pair(rows, row_0, envs)
-    return Batch(
-        obs=obs,
-        actions=storage.actions[rows, envs],
-        rewards=rewards,
-        next_obs=next_obs,
-        discounts=discounts,
-        indices=rows * storage.num_envs + envs,
-        weights=weights.astype(np.float32),
+        indices=(rows * storage.num_envs + envs).astype(np.int64),
+        weights=np.asarray(weights, dtype=np.float32),
     )

@@ -27,7 +27,8 @@ import gymnasium as gym
 import numpy as np
 from pydantic import Field
 
-from gaikit.core.components import Batch, Memory, Observation, RegisterFn, StateDict
+from gaikit.core.components import Batch, Memory, StateDict, Transition
+from gaikit.core.hookspecs import Register
 from gaikit.core.errors import CheckpointError, GaikitError
 from gaikit.plugins.memories.nstep import n_step_batch
 from gaikit.plugins.memories.replay_storage import StorageOptions, make_storage
@@ -84,15 +85,7 @@ class PrioritizedMemory(Memory):
             return 1.0
         return start + (1.0 - start) * min(1.0, self.steps / self.config.beta_steps)
 
-    def add(
-        self,
-        obs: Observation,
-        actions: np.ndarray,
-        rewards: np.ndarray,
-        next_obs: Observation,
-        terminated: np.ndarray,
-        truncated: np.ndarray,
-    ) -> None:
+    def add(self, transition: Transition) -> None:
         """Store one step of every environment; completed starts get the maximum priority.
 
         Tree updates are queued (as plain numbers, in order) and applied in
@@ -100,7 +93,7 @@ class PrioritizedMemory(Memory):
         once 4096 are queued); the tree's nodes depend only on its leaves, so
         when they are applied changes nothing.
         """
-        changes = self.storage.append(obs, actions, rewards, next_obs, terminated, truncated)
+        changes = self.storage.append(transition)
         self.steps += self.num_envs
         dropped, added = changes.dropped.shape[0], changes.added.shape[0]
         if dropped:
@@ -203,7 +196,7 @@ def make_prioritized_memory(
     return PrioritizedMemory(observation_space, action_space, config, num_envs=num_envs, gamma=gamma, seed=seed)
 
 
-def register(register_fn: RegisterFn) -> None:
+def register(register_fn: Register) -> None:
     """Register the ``prioritized`` memory."""
     register_fn(
         "prioritized",

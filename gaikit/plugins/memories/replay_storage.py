@@ -8,7 +8,7 @@ interface, so each gets either storage:
 * :class:`ArrayStorage` -- ``obs`` and ``next_obs`` stored whole per step
   (exact for any observation stream; the default when nothing is stacked).
 
-The interface: ``append(...) -> StorageChanges``, ``sampleable()``,
+The interface: ``append(transition) -> StorageChanges``, ``sampleable()``,
 ``sample_starts(rng, size)``, ``state_dict()``/``load_state_dict()``, plus the
 arrays and views :func:`~gaikit.plugins.memories.nstep.n_step_batch` reads.
 """
@@ -21,7 +21,7 @@ import gymnasium as gym
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from gaikit.core.components import Observation
+from gaikit.core.components import Observation, Transition
 from gaikit.core.errors import GaikitError
 from gaikit.plugins.memories.frame_storage import FrameStorage, StorageChanges
 from gaikit.plugins.memories.ring_storage import TransitionStorage
@@ -65,18 +65,10 @@ class ArrayStorage(TransitionStorage):
     def _row_flat(self, row: int) -> np.ndarray:
         return row * self.num_envs + self._env_offsets
 
-    def append(  # type: ignore[override]
-        self,
-        obs: Observation,
-        actions: np.ndarray,
-        rewards: np.ndarray,
-        next_obs: Observation,
-        terminated: np.ndarray,
-        truncated: np.ndarray,
-    ) -> StorageChanges:
+    def append(self, transition: Transition) -> StorageChanges:  # type: ignore[override]
         """Store one row; the overwritten oldest row drops out, the row ``n_step - 1`` back completes."""
         row, was_sampleable = self.cursor, self.sampleable() > 0 and self.filled == self.rows
-        super().append(obs, actions, rewards, next_obs, terminated, truncated)
+        super().append(transition)
         dropped = self._row_flat(row) if was_sampleable else np.zeros(0, dtype=np.int64)
         added = np.zeros(0, dtype=np.int64)
         if self.filled >= self.n_step:

@@ -18,7 +18,7 @@ from typing import Any, Mapping
 import gymnasium as gym
 import numpy as np
 
-from gaikit.core.components import Observation, StateDict
+from gaikit.core.components import Observation, StateDict, Transition
 from gaikit.core.errors import CheckpointError, GaikitError
 
 
@@ -44,6 +44,7 @@ def check_rows(num_envs: int, **columns: object) -> None:
         shape = value.shape if type(value) is np.ndarray else np.shape(value)
         if not shape or shape[0] != num_envs:
             raise GaikitError(f"memory.add: {name} must have {num_envs} rows (one per env), got shape {shape}")
+
 
 class ObservationArrays:
     """Observations in a ring: one ``(rows, num_envs, *shape)`` array per ``Dict`` key."""
@@ -129,24 +130,17 @@ class TransitionStorage:
         """The row holding the oldest step still stored."""
         return self.cursor if self.filled == self.rows else 0
 
-    def append(
-        self,
-        obs: Observation,
-        actions: np.ndarray,
-        rewards: np.ndarray,
-        next_obs: Observation,
-        terminated: np.ndarray,
-        truncated: np.ndarray,
-    ) -> None:
-        """Store one step of every environment (each argument has ``num_envs`` rows)."""
-        check_rows(self.num_envs, actions=actions, rewards=rewards, terminated=terminated, truncated=truncated)
+    def append(self, transition: Transition) -> None:
+        """Store one step of every environment (each array of ``transition`` has ``num_envs`` rows)."""
+        t = transition
+        check_rows(self.num_envs, actions=t.actions, rewards=t.rewards, terminated=t.terminated, truncated=t.truncated)
         row = self.cursor
-        self.obs.write(row, obs)
-        self.next_obs.write(row, next_obs)
-        self.actions[row] = actions
-        self.rewards[row] = rewards
-        self.terminated[row] = terminated
-        self.truncated[row] = truncated
+        self.obs.write(row, t.obs)
+        self.next_obs.write(row, t.next_obs)
+        self.actions[row] = t.actions
+        self.rewards[row] = t.rewards
+        self.terminated[row] = t.terminated
+        self.truncated[row] = t.truncated
         self.cursor = (row + 1) % self.rows
         self.filled = min(self.filled + 1, self.rows)
 

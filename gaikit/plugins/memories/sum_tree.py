@@ -18,18 +18,15 @@ node the minimum of its children. A leaf of priority ``0`` holds ``+inf`` in
 the min tree (so the minimum is over positive priorities) and is never
 returned by :meth:`SumMinTree.find`.
 
-Speed tricks: a batched update walks up with sibling gathers only through the
-wide lower levels and recomputes the narrow top levels whole (a strided add is
-cheaper than gathers there); an update of a few leaves (a prioritized memory's
-adds, one or two per env step) instead sets each leaf's whole path at once, a
-``cumsum`` over the siblings along it (:meth:`SumMinTree.update_one`); a
-batched search jumps over the top levels with one ``cumsum`` + ``searchsorted``
-on a small level, then descends with four in-place numpy calls per level.
+Batched work: an update walks up with sibling gathers only through the wide
+lower levels and recomputes the narrow top levels whole (a strided add per
+level); a search jumps over the top levels with one ``cumsum`` +
+``searchsorted`` on a small level, then descends with a few in-place numpy
+calls per level.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -41,20 +38,10 @@ from gaikit.core.errors import CheckpointError, GaikitError
 _WHOLE_LEVEL = 2048
 #: A search jumps straight to the deepest level with at most this many nodes.
 _JUMP_LEVEL = 1024
-#: Updates of at most this many leaves set them one path at a time (:meth:`SumMinTree.update_one`).
-_ONE_BY_ONE = 4
 
 
 def last_write_wins(indices: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Sorted unique ``indices`` with the value of each index's *last* occurrence."""
-    if indices.shape[0] <= 1:
-        return indices, values
-    step = indices[1:] - indices[:-1]
-    if step.min() >= 0:  # already sorted (e.g. stratified samples): keep the last of each run
-        last = np.empty(indices.shape[0], dtype=np.bool_)
-        np.not_equal(step, 0, out=last[:-1])
-        last[-1] = True
-        return indices[last], values[last]
     unique, first_in_reversed = np.unique(indices[::-1], return_index=True)
     return unique, values[::-1][first_in_reversed]
 
@@ -76,9 +63,6 @@ class SumMinTree:
         self._min = np.full(2 * self.capacity, np.inf, dtype=np.float64)
         # The deepest level small enough to search with one cumsum.
         self._jump_depth = min(self.depth, _JUMP_LEVEL.bit_length() - 1)
-        # Right shifts from a leaf's heap position to each of its ancestors, and a buffer for one path.
-        self._levels = np.arange(self.depth + 1, dtype=np.int64)
-        self._path_values = np.empty(self.depth + 1, dtype=np.float64)
 
     @property
     def total(self) -> float:
@@ -126,10 +110,6 @@ class SumMinTree:
         if indices.min() < 0 or indices.max() >= self.capacity:
             raise GaikitError(f"sum tree: leaf index out of range [0, {self.capacity})")
         indices, priorities = last_write_wins(indices, priorities)
-        if indices.shape[0] <= _ONE_BY_ONE:
-            for index, priority in zip(indices.tolist(), priorities.tolist()):
-                self._set_one(index, priority)
-            return
         position = indices + self.capacity
         sums = priorities.copy()
         mins = np.where(priorities > 0, priorities, np.inf)
@@ -144,35 +124,6 @@ class SumMinTree:
             self._sum[position] = sums
             self._min[position] = mins
         self._recompute_levels(whole_depth)
-
-    def update_one(self, index: int, priority: float) -> None:
-        """Set one leaf: :meth:`update` with one index, in a handful of numpy calls.
-
-        The leaf's ancestors are recomputed along its path: with ``s_j`` the
-        sibling at level ``j`` (from the leaf up), the node above is
-        ``((p + s_0) + s_1) + ...``, one ``cumsum`` over ``[p, s_0, s_1, ...]``
-        (a cumulative sum adds in order, so every node gets the very value
-        ``left + right`` gives it); the min path is one ``minimum.accumulate``.
-        """
-        index, priority = int(index), float(priority)
-        if not (math.isfinite(priority) and priority >= 0.0):
-            raise GaikitError("sum tree: priorities must be finite and >= 0")
-        if not 0 <= index < self.capacity:
-            raise GaikitError(f"sum tree: leaf index out of range [0, {self.capacity})")
-        self._set_one(index, priority)
-
-    def _set_one(self, index: int, priority: float) -> None:
-        path = (index + self.capacity) >> self._levels  # the leaf, its parent, ..., the root
-        siblings = path[:-1] ^ 1
-        values = self._path_values
-        values[0] = priority
-        self._sum.take(siblings, out=values[1:])
-        np.cumsum(values, out=values)
-        self._sum[path] = values
-        values[0] = priority if priority > 0.0 else np.inf
-        self._min.take(siblings, out=values[1:])
-        np.minimum.accumulate(values, out=values)
-        self._min[path] = values
 
     def _recompute_levels(self, below: int) -> None:
         """Recompute every node of the levels above level ``below`` from their children."""

@@ -6,7 +6,8 @@ import gymnasium as gym
 import numpy as np
 from pydantic import ConfigDict, Field
 
-from gaikit.core.components import Batch, Memory, Observation, RegisterFn, StateDict
+from gaikit.core.components import Batch, Memory, StateDict, Transition
+from gaikit.core.hookspecs import Register
 from gaikit.core.errors import CheckpointError, GaikitError
 from gaikit.plugins.memories.nstep import n_step_batch
 from gaikit.plugins.memories.replay_storage import StorageOptions, make_storage
@@ -57,17 +58,9 @@ class UniformMemory(Memory):
         )
         self.rng = np.random.default_rng(seed)
 
-    def add(
-        self,
-        obs: Observation,
-        actions: np.ndarray,
-        rewards: np.ndarray,
-        next_obs: Observation,
-        terminated: np.ndarray,
-        truncated: np.ndarray,
-    ) -> None:
+    def add(self, transition: Transition) -> None:
         """Store one step of every environment."""
-        self.storage.append(obs, actions, rewards, next_obs, terminated, truncated)
+        self.storage.append(transition)
 
     def __len__(self) -> int:
         """Start positions whose n-step window is complete (summed over envs)."""
@@ -112,7 +105,7 @@ def make_uniform_memory(
     return UniformMemory(observation_space, action_space, config, num_envs=num_envs, gamma=gamma, seed=seed)
 
 
-def register(register_fn: RegisterFn) -> None:
+def register(register_fn: Register) -> None:
     """Register the ``uniform`` memory."""
     register_fn(
         "uniform",

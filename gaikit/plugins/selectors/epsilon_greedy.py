@@ -13,7 +13,8 @@ import gymnasium as gym
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from gaikit.core.components import ActionSelector, Preferences, RegisterFn, StateDict
+from gaikit.core.components import ActionSelector, Preferences, StateDict
+from gaikit.core.hookspecs import Register
 from gaikit.plugins.selectors.greedy import discrete_action_space, greedy_actions
 
 
@@ -48,9 +49,6 @@ class EpsilonGreedySelector(ActionSelector):
         self.config = config
         self.rng = np.random.default_rng(seed)
         self._last: dict[str, Any] | None = None
-        self._last_one: tuple[float, bool] | None = None  # the one-row path's choice, explained lazily
-        self._one_row = (1, action_space.n)
-        self._n, self._start = int(action_space.n), int(action_space.start)
 
     def epsilon(self, step: int) -> float:
         """The exploration rate at ``step``."""
@@ -58,14 +56,7 @@ class EpsilonGreedySelector(ActionSelector):
         return linear_epsilon(step, c.start_epsilon, c.end_epsilon, c.decay_steps)
 
     def select(self, prefs: Preferences, step: int, explore: bool = True) -> np.ndarray:
-        """Greedy actions, each replaced by a uniform random one with probability ``epsilon(step)``.
-
-        One row (one env) takes a scalar path that draws the same numbers
-        from the generator and returns the same array.
-        """
-        values = prefs.values
-        if explore and type(values) is np.ndarray and values.shape == self._one_row:
-            return self._select_one(values, step)
+        """Greedy actions, each replaced by a uniform random one with probability ``epsilon(step)``."""
         actions = greedy_actions(prefs, self.action_space, "epsilon-greedy")
         if not explore:
             self._last = {"epsilon": 0.0, "explored": [False] * len(actions)}
@@ -77,21 +68,8 @@ class EpsilonGreedySelector(ActionSelector):
         self._last = {"epsilon": epsilon, "explored": explored.tolist()}
         return actions
 
-    def _select_one(self, values: np.ndarray, step: int) -> np.ndarray:
-        """:meth:`select` for one row of values: ``random()`` then ``integers(0, n)``, as the batch path draws."""
-        epsilon = self.epsilon(step)
-        explored = self.rng.random() < epsilon
-        random_action = int(self.rng.integers(0, self._n))
-        action = random_action if explored else int(values.argmax())
-        self._last = None
-        self._last_one = (epsilon, explored)
-        return np.array([action + self._start], dtype=np.int64)
-
     def explain(self) -> dict[str, Any] | None:
         """Epsilon of the last call and which rows took a random action."""
-        if self._last is None and self._last_one is not None:
-            epsilon, explored = self._last_one
-            self._last = {"epsilon": epsilon, "explored": [bool(explored)]}
         return self._last
 
     def state_dict(self) -> StateDict:
@@ -108,7 +86,7 @@ def make_epsilon_greedy(action_space: gym.Space, config: EpsilonGreedyConfig, *,
     return EpsilonGreedySelector(discrete_action_space(action_space, "epsilon-greedy"), config, seed)
 
 
-def register(register_fn: RegisterFn) -> None:
+def register(register_fn: Register) -> None:
     """Register the ``epsilon-greedy`` selector."""
     register_fn(
         "epsilon-greedy",

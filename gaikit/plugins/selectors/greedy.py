@@ -6,7 +6,8 @@ import gymnasium as gym
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from gaikit.core.components import ActionSelector, Preferences, RegisterFn
+from gaikit.core.components import ActionSelector, Preferences
+from gaikit.core.hookspecs import Register
 from gaikit.core.errors import GaikitError
 
 
@@ -54,6 +55,6 @@ def make_greedy(action_space: gym.Space, config: GreedyConfig, *, seed: int) -> 
     return GreedySelector(discrete_action_space(action_space, "greedy"))
 
 
-def register(register_fn: RegisterFn) -> None:
+def register(register_fn: Register) -> None:
     """Register the ``greedy`` selector."""
     register_fn("greedy", make_greedy, config=GreedyConfig, description="Highest-valued action (discrete actions).")

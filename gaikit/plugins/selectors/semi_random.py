@@ -36,7 +36,8 @@ import gymnasium as gym
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from gaikit.core.components import ActionSelector, Preferences, RegisterFn, StateDict
+from gaikit.core.components import ActionSelector, Preferences, StateDict
+from gaikit.core.hookspecs import Register
 from gaikit.core.scoring import Choice, choose
 from gaikit.plugins.selectors.greedy import discrete_action_space, greedy_actions
 
@@ -135,7 +136,7 @@ def make_semi_random(action_space: gym.Space, config: SemiRandomConfig, *, seed:
     return SemiRandomSelector(discrete_action_space(action_space, "semi-random"), config, seed)
 
 
-def register(register_fn: RegisterFn) -> None:
+def register(register_fn: Register) -> None:
     """Register the ``semi-random`` selector."""
     register_fn(
         "semi-random",
