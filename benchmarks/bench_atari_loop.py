@@ -46,7 +46,6 @@ import numpy as np
 import torch
 from sb3_state import load_gaikit_ddqn_into_sb3
 
-from gaikit.cli.agents import AGENT_BUILDERS
 from gaikit.cli.resolve import resolve_cli_config
 from gaikit.core.build import build_run
 from gaikit.core.checkpoint import load_latest_checkpoint
@@ -84,7 +83,7 @@ def time_gaikit(encoder: str, memory: str, steps: int, learning_starts: int,
                 late: LateState | None = None) -> tuple[float, Any]:
     """Env steps/s of gaikit's runner during its learning phase; returns (speed, built run)."""
     config = gaikit_config(encoder, memory, learning_starts + steps, learning_starts, late.stack if late else None)
-    built = build_run(config, get_registry(), AGENT_BUILDERS)
+    built = build_run(config, get_registry())
     if late is not None:
         built.agent.learner.load_state_dict(late.learner_state)
     marks: list[float] = []
@@ -168,14 +167,14 @@ def raw_vector_speed(num_envs: int, steps: int) -> float:
 
 def gaikit_vector_speed(num_envs: int, steps: int) -> float:
     """gaikit's pixel vector env (full-game statistics, life-loss terminals, clipping)."""
-    built = build_run(gaikit_config("image", "prioritized", steps, steps), get_registry(), AGENT_BUILDERS,
+    built = build_run(gaikit_config("image", "prioritized", steps, steps), get_registry(),
                       num_envs=num_envs)
     return _step_speed(built.envs, num_envs, steps)
 
 
 def gaikit_collection_speed(num_envs: int, steps: int) -> float:
     """Vector env + final-obs fix-up + prioritized ``add`` + episode statistics; random actions."""
-    built = build_run(gaikit_config("image", "prioritized", steps, steps), get_registry(), AGENT_BUILDERS,
+    built = build_run(gaikit_config("image", "prioritized", steps, steps), get_registry(),
                       num_envs=num_envs)
     envs, memory = built.envs, built.agent.memory
     tracker = EpisodeTracker(num_envs, reported=True)
@@ -186,7 +185,7 @@ def gaikit_collection_speed(num_envs: int, steps: int) -> float:
     for i, a in enumerate(actions):
         nxt, rewards, terminated, truncated, infos = envs.step(a)
         t = Transition(obs, a, rewards, true_next_obs(nxt, infos), terminated, truncated, infos)
-        memory.add(t.obs, t.actions, t.rewards, t.next_obs, t.terminated, t.truncated)
+        memory.add(t)
         tracker.update(i * num_envs, rewards, terminated, truncated, infos)
         obs = nxt
     seconds = time.perf_counter() - start
@@ -239,7 +238,7 @@ def main() -> None:
         for encoder in args.encoders:
             steps = args.ram_steps if encoder == "ram" else args.image_steps
             built = build_run(gaikit_config(encoder, "uniform", steps, args.learning_starts, late.stack if late else None),
-                              get_registry(), AGENT_BUILDERS, num_envs=1)
+                              get_registry(), num_envs=1)
             built.envs.close()
             if late is not None:
                 built.agent.learner.load_state_dict(late.learner_state)

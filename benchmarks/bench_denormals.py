@@ -31,7 +31,6 @@ import numpy as np
 import torch
 from bench_ddqn_update import filled_agent
 
-from gaikit.cli.agents import AGENT_BUILDERS
 from gaikit.core.build import build_run
 from gaikit.core.checkpoint import load_latest_checkpoint
 from gaikit.core.components import Batch
@@ -67,7 +66,7 @@ def ddqn_case(train: int) -> tuple[Any, Batch, list[Any], str]:
 def sac_case(run_dir: Path) -> tuple[Any, Batch, list[Any], str]:
     """The SAC learner of ``run_dir``'s latest checkpoint, a random batch of 256, its optimisers, a title."""
     config = load_resolved_config(run_dir / "config.yaml")
-    built = build_run(config, get_registry(), AGENT_BUILDERS, num_envs=1)
+    built = build_run(config, get_registry(), num_envs=1)
     path, state = load_latest_checkpoint(run_dir)
     learner = built.agent.learner
     learner.load_state_dict(state["agent"]["learner"])

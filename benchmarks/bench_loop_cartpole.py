@@ -24,7 +24,6 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from gaikit.cli.agents import AGENT_BUILDERS
 from gaikit.cli.resolve import resolve_cli_config
 from gaikit.core.build import build_run
 from gaikit.core.config import RunConfig
@@ -46,7 +45,7 @@ def make_config(steps: int, envs: int, train_freq: int | None, learn: bool) -> R
 
 def loop_speed(config: RunConfig) -> tuple[float, int]:
     """Env steps/s of the runner loop (from its own log row) and the number of updates."""
-    built = build_run(config, get_registry(), AGENT_BUILDERS)
+    built = build_run(config, get_registry())
     with tempfile.TemporaryDirectory() as tmp:
         runner = Runner(built.agent, built.game, config, Path(tmp) / "run", envs=built.envs,
                         progress=False, tensorboard=False)
@@ -58,7 +57,7 @@ def loop_speed(config: RunConfig) -> tuple[float, int]:
 
 def raw_env_speed(config: RunConfig) -> float:
     """Env steps/s of the bare vector env with random actions."""
-    built = build_run(config, get_registry(), AGENT_BUILDERS)
+    built = build_run(config, get_registry())
     envs = built.envs
     envs.reset(seed=0)
     rng = np.random.default_rng(0)

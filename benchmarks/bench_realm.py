@@ -17,6 +17,7 @@ import time
 from collections import Counter
 
 from gaikit.plugins.games.realm.simulate import WorldSpec, build_world
+from gaikit.plugins.games.realm.simulation import run
 
 
 def main() -> None:
@@ -33,7 +34,7 @@ def main() -> None:
         decisions: Counter[str] = Counter()
         realm = build_world(WorldSpec(seed=seed, countries=args.countries), recorder=lambda c, w, kind, d, note: decisions.update([kind]))
         wall, cpu = time.perf_counter(), time.process_time()
-        realm.run(args.years * 52)
+        run(realm, args.years * 52)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         weeks = args.countries * args.years * 52
         total_wall, total_cpu, total_weeks = total_wall + wall, total_cpu + cpu, total_weeks + weeks

@@ -46,7 +46,6 @@ from pathlib import Path
 import torch
 from sb3_state import load_gaikit_sac_into_sb3
 
-from gaikit.cli.agents import AGENT_BUILDERS
 from gaikit.cli.resolve import resolve_cli_config
 from gaikit.core.build import build_run
 from gaikit.core.registry import get_registry
@@ -97,7 +96,7 @@ def gaikit_speed(steps: int, learning_starts: int, threads: int, seed: int, sde:
     ]
     config = resolve_cli_config(get_registry(), "halfcheetah", config_file=None, choices={"learner": algo},
                                 train_flags={"--steps": total, "--seed": seed}, overrides=overrides)
-    built = build_run(config, get_registry(), AGENT_BUILDERS)
+    built = build_run(config, get_registry())
     if from_run is not None:
         built.agent.learner.load_state_dict(checkpoint_learner_state(from_run))
     with tempfile.TemporaryDirectory() as tmp:
@@ -156,7 +155,7 @@ def sb3_speed(steps: int, learning_starts: int, threads: int, seed: int, sde: bo
     if from_run is not None:
         config = resolve_cli_config(get_registry(), "halfcheetah", config_file=None, choices={"learner": algo},
                                     train_flags={"--seed": seed}, overrides=exploration_overrides(sde))
-        learner = build_run(config, get_registry(), AGENT_BUILDERS).agent.learner
+        learner = build_run(config, get_registry()).agent.learner
         learner.load_state_dict(checkpoint_learner_state(from_run))
         load_gaikit_sac_into_sb3(model, learner)
     clock = Clock()
@@ -184,7 +183,7 @@ def update_speeds(
     config = resolve_cli_config(get_registry(), "halfcheetah", config_file=None, choices={"learner": algo},
                                 train_flags={"--seed": seed},
                                 overrides=[f"train.threads={threads}", *exploration_overrides(sde)])
-    built = build_run(config, get_registry(), AGENT_BUILDERS)
+    built = build_run(config, get_registry())
     envs, agent = built.envs, built.agent
     obs, _ = envs.reset(seed=seed)
     for step in range(learning_starts):  # random actions: the gaussian selector's warm-up

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from gaikit.plugins.games.realm.simulate import load_realm_strategies
-from gaikit.plugins.games.realm.simulation import Realm
+from gaikit.plugins.games.realm.simulation import new_world
+from gaikit.plugins.games.realm.state import WorldState
 from gaikit.plugins.games.realm.world import Country
 
 _CACHE: dict[tuple[str, ...], object] = {}
@@ -16,12 +17,12 @@ def strategies(*mods: str):
     return _CACHE[mods]
 
 
-def world(seed: int = 0, **kwargs) -> Realm:
-    """A fresh 8-country world of the shipped strategies."""
-    return Realm(strategies(*kwargs.pop("mods", ())), seed=seed, **kwargs)
+def world(seed: int = 0, **kwargs) -> WorldState:
+    """A freshly founded 8-country world of the shipped strategies."""
+    return new_world(strategies(*kwargs.pop("mods", ())), seed=seed, **kwargs)
 
 
-def set_budget(realm: Realm, c: Country, *, income: float, balance: float, treasury: float, gdp: float | None = None) -> None:
+def set_budget(realm: WorldState, c: Country, *, income: float, balance: float, treasury: float, gdp: float | None = None) -> None:
     """Force a country's weekly budget (what its next spending review sees)."""
     e, i = realm.economy, c.index
     e.income[i], e.balance[i], e.construction[i] = income, balance, 0.0

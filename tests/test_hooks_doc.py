@@ -14,7 +14,7 @@ from types import ModuleType
 import pytest
 
 from gaikit.core import hookspecs
-from gaikit.core.registry import KINDS, make_plugin_manager
+from gaikit.core.registry import KINDS, make_plugins
 from gaikit.testing.clauses import CLAUSES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,7 +41,7 @@ def test_contracts_doc_is_current(gen: ModuleType) -> None:
 
 
 def test_every_hook_the_plugin_manager_knows_is_documented_with_its_signature(gen: ModuleType) -> None:
-    pm = make_plugin_manager(load_entry_points=False)
+    pm = make_plugins(load_entry_points=False).manager
     specified = sorted(name for name in vars(pm.hook) if name.startswith("gaikit_"))
     assert specified == sorted(f"gaikit_register_{kind}" for kind in KINDS)
     doc = (ROOT / "docs" / "hooks.md").read_text(encoding="utf-8")

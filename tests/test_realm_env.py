@@ -45,7 +45,7 @@ def test_same_seed_same_episode(game):
 def test_build_actions_queue_construction(game):
     env = game.make_env()
     env.reset(seed=2)
-    realm = env.unwrapped.realm
+    realm = env.unwrapped.world
     player = realm.countries[0]
     realm.economy.gdp[0] = 5000.0  # room for every project
     assert not player.queue
@@ -60,7 +60,7 @@ def test_the_player_is_not_run_by_the_ai(game):
     env.reset(seed=3)
     for _ in range(13):
         env.step(0)  # wait a whole year
-    realm = env.unwrapped.realm
+    realm = env.unwrapped.world
     assert not realm.countries[0].queue and realm.countries[0].taxation == 1
     assert any(c.queue or c.taxation != 1 for c in realm.countries[1:])
 

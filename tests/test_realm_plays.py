@@ -7,7 +7,8 @@ import pytest
 
 from _realm_helpers import world
 from gaikit.plugins.games.realm import plays
-from gaikit.plugins.games.realm.plays import ATTACKER, DEFENDER, Play, backs_down, needed_sway, resolve
+from gaikit.plugins.games.realm.disputes import ATTACKER, DEFENDER, Play
+from gaikit.plugins.games.realm.plays import backs_down, needed_sway, resolve
 from gaikit.strategies.engine import Option
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from _realm_helpers import world
+from gaikit.plugins.games.realm.simulation import run
 from gaikit.plugins.games.realm.world import HOSTILE
 
 SEEDS = range(10)
@@ -36,7 +37,7 @@ def _toward_player(rule: str) -> tuple[float, int]:
 def _plays_started(years: int, seeds: range, **kwargs) -> int:
     started = 0
     for seed in seeds:
-        r = world(seed, **kwargs).run(years * 52)
+        r = run(world(seed, **kwargs), years * 52)
         started += sum(1 for e in r.chronicle.entries if e.kind == "play" and " starts play " in e.text)
     return started
 

@@ -9,10 +9,11 @@ from _realm_helpers import set_budget, world
 from gaikit.plugins.games.realm.economy import TOOLS
 from gaikit.plugins.games.realm.forecast import forecast
 from gaikit.plugins.games.realm.simulate import load_realm_strategies
-from gaikit.plugins.games.realm.simulation import Realm
+from gaikit.plugins.games.realm.simulation import new_world
 from gaikit.plugins.games.realm.spending import (
     affordable, allowed_decrease, allowed_increase, review_spending,
 )
+from gaikit.plugins.games.realm.state import WorldState
 from gaikit.plugins.games.realm.world import ADMIN, WORKSHOP
 from gaikit.strategies.engine import Option
 
@@ -108,9 +109,9 @@ def three_changes(tmp_path_factory):
     return load_realm_strategies(None, [mod])
 
 
-def _tools_shortage(strats, forecast_on: bool) -> Realm:
+def _tools_shortage(strats, forecast_on: bool) -> WorldState:
     """Country 0 short of tools only (20%), rich enough for five projects, with a surplus that buys should-haves only."""
-    r = Realm(strats, seed=3, forecast=forecast_on)
+    r = new_world(strats, seed=3, forecast=forecast_on)
     c = r.countries[0]
     r.map.levels[c.capital, ADMIN] += 20      # plenty of bureaucracy
     c.army = 500.0                            # a big army: barracks are not wanted

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from _realm_helpers import world
+from gaikit.plugins.games.realm.bankruptcy import declare_bankruptcy
+from gaikit.plugins.games.realm.territory import transfer_state
 from gaikit.plugins.games.realm.world import HOSTILE
 
 
@@ -40,7 +42,7 @@ def test_bankruptcy_rerolls_the_administrative_strategy_and_alerts_neighbours():
     c = r.countries[0]
     neighbours = [r.countries[j] for j in r.neighbours(0)]
     before = {n.index: n.engine.points["diplomatic"] for n in neighbours}
-    r.declare_bankruptcy(c)
+    declare_bankruptcy(r, c)
     assert _rolls(c, "event bankruptcy")[0]["type"] == "administrative"
     for n in neighbours:  # 40 points each (or a re-roll that reset the counter)
         assert n.engine.points["diplomatic"] == before[n.index] + 40 or _rolls(n, "event neighbour_bankrupt")
@@ -52,7 +54,7 @@ def test_losing_states_rerolls_the_diplomatic_strategy():
     loser, winner = r.countries[0], r.countries[r.neighbours(0)[0]]
     for _ in range(2):  # 50 change points per state lost
         state = r.map.border_states(winner.index, loser.index)[0]
-        r.transfer_state(state, winner, loser)
+        transfer_state(r, state, winner, loser)
     assert any(h["type"] == "diplomatic" for h in _rolls(loser, "event state_lost"))
     assert r.chronicle.count("territory") == 2
 
@@ -65,7 +67,7 @@ def test_bankruptcy_rerolls_desires_toward_the_bankrupt_and_sours_them():
         watchers = [c for c in r.countries if 0 in c.desires]
         hostile_before += sum(c.desires[0].kind in HOSTILE for c in watchers)
         r.week = 10  # re-rolled desires remember when
-        r.declare_bankruptcy(b)
+        declare_bankruptcy(r, b)
         for c in watchers:
             assert c.desires[0].since == 10, f"{c.name}'s desire toward the bankrupt was not re-rolled"
         hostile_after += sum(c.desires[0].kind in HOSTILE for c in watchers)

@@ -15,7 +15,7 @@ from gaikit import hookimpl
 from gaikit.cli import main
 from gaikit.core import registry as registry_module
 from gaikit.core.errors import RegistryError
-from gaikit.core.registry import build_registry, get_registry, make_plugin_manager, plugin_manager
+from gaikit.core.registry import NoConfig, build_registry, get_registry, make_plugins, plugin_manager
 
 
 class CoinConfig(BaseModel):
@@ -177,7 +177,10 @@ def gaikit_register_selectors(register):
 def test_plugin_that_raises_on_import_is_skipped_with_a_report(fake_entry_points, capsys):
     fake_entry_points("broken-plugin", "gaikit_test_broken_plugin", BROKEN)
     fake_entry_points("coin-plugin", "gaikit_test_coin_plugin", COIN_MODULE)
-    registry = build_registry(make_plugin_manager())
+    plugins = make_plugins()
+    assert set(plugins.failures) == {"broken-plugin"}
+    assert not [name for name in vars(plugins.manager) if name.startswith("gaikit_")], "nothing patched onto pluggy"
+    registry = build_registry(plugins)
     err = capsys.readouterr().err
     assert "broken-plugin" in err and "not installed" in err
     (failure,) = [f for f in registry.failures() if f.name == "broken-plugin"]
@@ -189,11 +192,61 @@ def test_plugin_that_raises_on_import_is_skipped_with_a_report(fake_entry_points
 def test_gaikit_plugins_allow_list(fake_entry_points, monkeypatch):
     fake_entry_points("coin-plugin", "gaikit_test_coin_plugin", COIN_MODULE)
     monkeypatch.setenv("GAIKIT_PLUGINS", "some-other-plugin")
-    registry = build_registry(make_plugin_manager())
+    registry = build_registry(make_plugins())
     assert "coin-ep" not in registry.names("selectors")
     assert "ddqn" in registry.names("learners"), "gaikit's built-ins always load"
     monkeypatch.setenv("GAIKIT_PLUGINS", "coin-plugin")
-    assert "coin-ep" in build_registry(make_plugin_manager()).names("selectors")
+    assert "coin-ep" in build_registry(make_plugins()).names("selectors")
     monkeypatch.setenv("GAIKIT_PLUGINS", "-")
-    registry = build_registry(make_plugin_manager())
+    registry = build_registry(make_plugins())
     assert registry.names("selectors") == [] and registry.names("learners") == []
+
+
+class SecondsConfig(BaseModel):
+    """Options of the test memory class."""
+
+    capacity: int = 5
+
+
+class SecondsMemory:
+    """A component class registered as its own factory."""
+
+    def __init__(self, observation_space, action_space, config, *, num_envs, gamma, seed):
+        self.capacity, self.gamma = config.capacity, gamma
+
+
+class ClassFactoryPlugin:
+    """Registers a class as the factory, the way ``register("sac", SACLearner, config=SACConfig)`` does."""
+
+    @hookimpl
+    def gaikit_register_memories(self, register):
+        register("seconds", SecondsMemory, config=SecondsConfig, description="a class factory")
+
+
+class PositionalConfigPlugin:
+    """Passes ``config`` positionally: keyword-only, so the plugin is reported and skipped."""
+
+    @hookimpl
+    def gaikit_register_selectors(self, register):
+        register("positional", make_coin, CoinConfig)
+
+
+def test_a_class_is_a_factory(register_plugin):
+    register_plugin(ClassFactoryPlugin(), "class-factory")
+    spec = get_registry().get("memories", "seconds")
+    assert spec.factory is SecondsMemory and spec.config is SecondsConfig
+    memory = spec.factory(None, None, SecondsConfig(capacity=7), num_envs=1, gamma=0.9, seed=0)
+    assert isinstance(memory, SecondsMemory) and (memory.capacity, memory.gamma) == (7, 0.9)
+
+
+def test_config_and_description_are_keyword_only(register_plugin):
+    register_plugin(PositionalConfigPlugin(), "positional-config")
+    registry = get_registry()
+    (failure,) = [f for f in registry.failures() if f.name == "positional-config"]
+    assert "positional" in failure.reason and "TypeError" in failure.reason
+    assert "positional" not in registry.names("selectors")
+
+
+def test_a_component_without_config_gets_the_empty_model():
+    spec = get_registry().get("agents", "learned")
+    assert spec.config is NoConfig and spec.description

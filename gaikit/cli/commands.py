@@ -6,5 +6,5 @@ Add one import line per command module.
 from __future__ import annotations
 
 from gaikit.cli import evaluate, plugins, run  # noqa: F401,E402
-from gaikit.cli import explain, odds, strategy, strategy_build  # noqa: F401,E402  (strategy agents, odds, explain)
+from gaikit.cli import explain, odds, strategy  # noqa: F401,E402  (strategy files, odds, explain)
 from gaikit.cli import compare  # noqa: F401,E402  (gaikit compare)

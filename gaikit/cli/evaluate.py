@@ -7,10 +7,9 @@ from typing import Optional
 
 import typer
 
-from gaikit.cli.agents import AGENT_BUILDERS
 from gaikit.cli.app import app
-from gaikit.cli.run import check_agent_kind, load_run_config
-from gaikit.core.build import build_run
+from gaikit.cli.run import load_run_config
+from gaikit.core.build import build_run, check_agent_kind
 from gaikit.core.checkpoint import load_latest_checkpoint
 from gaikit.core.errors import ConfigError
 from gaikit.core.evaluation import EVAL_SEED_OFFSET, evaluate
@@ -27,7 +26,8 @@ def eval_command(
 ) -> int:
     """Play greedy episodes with the latest usable checkpoint; print mean, std, min and max."""
     config = load_run_config(run_dir)
-    check_agent_kind(config.agent)
+    registry = get_registry()
+    check_agent_kind(registry, config.agent)
     episodes = config.train.eval_episodes if episodes is None else episodes
     if episodes < 1:
         raise ConfigError(f"--episodes {episodes}: must be at least 1")
@@ -35,7 +35,7 @@ def eval_command(
         raise ConfigError(f"--seed {seed}: must be at least 0")
     seed = config.train.seed + EVAL_SEED_OFFSET if seed is None else seed
     checkpoint, state = load_latest_checkpoint(run_dir, skip=[("agent", "memory")])
-    built = build_run(config, get_registry(), AGENT_BUILDERS, num_envs=1, seed=seed)
+    built = build_run(config, registry, num_envs=1, seed=seed)
     try:
         built.agent.load_state_dict(state["agent"])
         result = evaluate(built.agent, built.envs, episodes, seed, step=int(state["step"]))

@@ -14,7 +14,6 @@ from typing import Any, Optional
 
 import typer
 
-from gaikit.cli.agents import AGENT_BUILDERS
 from gaikit.cli.app import app
 from gaikit.cli.resolve import resolve_cli_config
 from gaikit.cli.world_explain import world_records
@@ -69,7 +68,7 @@ def _play(game: str, steps: int, seed: int, strategy: Optional[str], mods: list[
         train_flags={"--steps": None, "--seed": seed, "--envs": 1}, overrides=overrides,
         strategy_file=strategy, mods=mods,
     )
-    built = build_run(config, registry, AGENT_BUILDERS)
+    built = build_run(config, registry)
     records: list[dict[str, Any]] = []
     try:
         agent = built.agent

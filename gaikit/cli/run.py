@@ -9,7 +9,6 @@ from typing import Any, Optional
 
 import typer
 
-from gaikit.cli.agents import AGENT_BUILDERS
 from gaikit.cli.app import app
 from gaikit.cli.resolve import (
     GYMNASIUM_GAME,
@@ -19,7 +18,7 @@ from gaikit.cli.resolve import (
     game_label,
     resolve_cli_config,
 )
-from gaikit.core.build import build_game, build_run, effective_config
+from gaikit.core.build import build_run, build_world, check_agent_kind, effective_config
 from gaikit.core.checkpoint import load_latest_checkpoint, set_aside_newer, write_text_atomic
 from gaikit.core.config import RunConfig, StrategyConfig, TrainConfig, load_resolved_config
 from gaikit.core.errors import CheckpointError, ConfigError
@@ -27,6 +26,8 @@ from gaikit.core.registry import Registry, get_registry
 from gaikit.core.runner import RunResult, Runner
 
 CONFIG_FILE = "config.yaml"
+#: The agent kind that runs a game's registered world (``gaikit_register_worlds``) instead of the runner.
+WORLD_AGENT = "strategy"
 
 
 def default_run_dir(game: str, config: RunConfig) -> Path:
@@ -38,12 +39,6 @@ def default_run_dir(game: str, config: RunConfig) -> Path:
         n += 1
         path = base.with_name(f"{base.name}-{n}")
     return path
-
-
-def check_agent_kind(kind: str) -> None:
-    """A clear error for an agent kind no builder is registered for."""
-    if kind not in AGENT_BUILDERS:
-        raise ConfigError(f"unknown agent kind {kind!r}; known agent kinds: {', '.join(sorted(AGENT_BUILDERS))}")
 
 
 def load_run_config(run_dir: Path) -> RunConfig:
@@ -61,7 +56,7 @@ def load_run_config(run_dir: Path) -> RunConfig:
 
 def _train(config: RunConfig, registry: Registry, run_dir: Path, resume: dict[str, Any] | None) -> RunResult:
     """Build everything, then run; a fresh run dir is created only once the build succeeded."""
-    built = build_run(config, registry, AGENT_BUILDERS)
+    built = build_run(config, registry)
     created = resume is None and not run_dir.exists()
     try:
         if resume is None:
@@ -98,7 +93,8 @@ def _resume(run_dir: Path, steps: Optional[int], given: dict[str, Any]) -> int:
         raise ConfigError(f"--resume continues a run with its saved config; drop {', '.join(extra)} "
                           "(only --steps may be given, to train longer)")
     config = load_run_config(run_dir)
-    check_agent_kind(config.agent)
+    registry = get_registry()
+    check_agent_kind(registry, config.agent)
     checkpoint, state = load_latest_checkpoint(run_dir)
     done = int(state["step"])
     if steps is not None:
@@ -107,7 +103,6 @@ def _resume(run_dir: Path, steps: Optional[int], given: dict[str, Any]) -> int:
     if done >= config.train.steps:
         raise ConfigError(f"{run_dir}: the run already reached step {done:,} of train.steps "
                           f"{config.train.steps:,}; pass --steps N (more than {done:,}) with --resume to train longer")
-    registry = get_registry()
     set_aside_newer(run_dir, done)
     if steps is not None:
         write_text_atomic(run_dir / CONFIG_FILE, config.to_yaml())
@@ -118,7 +113,7 @@ def _resume(run_dir: Path, steps: Optional[int], given: dict[str, Any]) -> int:
 @app.command("run")
 def run_command(
     game: Optional[str] = typer.Argument(None, help="A gaikit game or any Gymnasium id, e.g. CartPole-v1."),
-    agent: Optional[str] = typer.Option(None, "--agent", help="Agent kind: learned or strategy."),
+    agent: Optional[str] = typer.Option(None, "--agent", help="Agent kind: learned, strategy or a plugin's (see gaikit plugins)."),
     encoder: Optional[str] = typer.Option(None, "--encoder", help="Encoder plugin (see gaikit plugins)."),
     learner: Optional[str] = typer.Option(None, "--learner", help="Learner plugin (see gaikit plugins)."),
     memory: Optional[str] = typer.Option(None, "--memory", help="Replay memory plugin (see gaikit plugins)."),
@@ -142,24 +137,23 @@ def run_command(
         return _resume(resume, steps, given)
     if game is None:
         raise ConfigError("missing GAME (e.g. gaikit run CartPole-v1), or pass --resume RUN_DIR")
+    registry = get_registry()
     if agent is not None:
-        check_agent_kind(agent)
+        check_agent_kind(registry, agent)
     if years is not None:
         set_ = [f"game.years={years}", *(set_ or [])]
-    registry = get_registry()
     choices = {"agent": agent, "encoder": encoder, "learner": learner, "memory": memory, "selector": selector}
     resolved = resolve_cli_config(
         registry, game, config_file=config, choices=choices,
         train_flags={"--steps": steps, "--seed": seed, "--envs": envs}, overrides=set_ or [],
         strategy_file=strategy, mods=mod or [],
     )
-    check_agent_kind(resolved.agent)
+    check_agent_kind(registry, resolved.agent)
     target = run_dir if run_dir is not None else default_run_dir(game, resolved)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise ConfigError(f"run directory {target} already exists and is not empty; continue it with "
                           f"--resume {target} or choose another --run-dir")
-    if resolved.agent == "strategy":
-        simulate = getattr(build_game(resolved, registry), "simulate", None)
-        if callable(simulate):  # a world of strategy agents (realm): simulate it; nothing learns
-            return int(simulate(resolved, target, typer.echo))
+    if resolved.agent == WORLD_AGENT and resolved.game.name in registry.names("worlds"):
+        # a world of strategy agents (realm): simulated whole by its registered world; nothing learns
+        return build_world(resolved, registry).run(resolved, target, typer.echo)
     return _report(_train(resolved, registry, target, None), target, resolved.train.steps)

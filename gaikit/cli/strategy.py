@@ -11,10 +11,10 @@ import typer
 import yaml
 
 from gaikit.cli.app import app
-from gaikit.cli.strategy_build import game_feature_names, load_for_game, registered_strategy_path
 from gaikit.core.errors import ConfigError, GaikitError
 from gaikit.core.registry import get_registry
 from gaikit.strategies.compiled import StrategySet
+from gaikit.strategies.for_game import game_feature_names, load_for_game, registered_strategy_path
 from gaikit.strategies.mods import MOD_KEYS, read_yaml
 
 strategy_app = typer.Typer(

@@ -4,8 +4,8 @@ For games that simulate a whole world of strategy agents (``realm``): the
 world is simulated again from its run config (``RUN_DIR/config.yaml``) or
 from ``--game`` with ``--seed``/``--mod``/``--rule``, up to the week of the
 date, and that country's decisions of that week (or of its last week with
-decisions before it) are explained. Games offer this by implementing
-``explain_decisions(config, country, date) -> list[record]``.
+decisions before it) are explained. Games offer this by registering a world
+(``gaikit_register_worlds``, contract :class:`gaikit.core.world.World`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from gaikit.cli.resolve import resolve_cli_config
-from gaikit.core.build import build_game
+from gaikit.core.build import build_world
 from gaikit.core.config import RunConfig, load_resolved_config
 from gaikit.core.errors import CheckpointError, ConfigError
 from gaikit.core.registry import get_registry
@@ -41,8 +41,7 @@ def world_records(run_dir: Optional[Path], game: Optional[str], country: Optiona
     if country is None or date is None:
         raise ConfigError("give both --country NAME and --date YYYY-MM-DD")
     config = _config(run_dir, game, seed, strategy, mods, rules)
-    built = build_game(config, get_registry())
-    explain = getattr(built, "explain_decisions", None)
-    if not callable(explain):
+    registry = get_registry()
+    if config.game.name not in registry.names("worlds"):
         raise ConfigError(f"game {config.game.name!r} does not simulate a world; --country/--date work for world games such as realm")
-    return list(explain(config, country, date))
+    return list(build_world(config, registry).explain_decisions(config, country, date))

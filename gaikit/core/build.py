@@ -4,12 +4,10 @@ Each component's saved options are validated into the config model its
 plugin registered, then its factory is called with the signature documented
 on its contract in :mod:`gaikit.core.components`.
 
-Agents are built through a table of builders keyed by ``RunConfig.agent``.
-Core ships ``"learned"``; higher layers (the CLI) pass extra builders, e.g.
-``"strategy"``, to :func:`build_agent` so core never imports upward.
-
-Seeds: the learner gets ``seed``, the memory ``seed + 1`` and the selector
-``seed + 2``, so no two components draw from the same random stream.
+Agents are built by the agent kind named ``RunConfig.agent``, which plugins
+register through ``gaikit_register_agents`` (built-ins: ``learned`` and
+``strategy`` in :mod:`gaikit.plugins.agents`); the factory gets an
+:class:`AgentContext`.
 """
 
 from __future__ import annotations
@@ -21,20 +19,17 @@ import gymnasium as gym
 from pydantic import BaseModel, ValidationError
 
 from gaikit.core.agent import LearnedAgent
-from gaikit.core.components import Agent, Encoder, Game
+from gaikit.core.components import Agent, Game
 from gaikit.core.config import ComponentConfig, RunConfig, format_validation_error
 from gaikit.core.errors import ConfigError
 from gaikit.core.registry import SINGULAR, ComponentSpec, Registry
 from gaikit.core.seeding import seed_everything
-
-#: Seed offsets of the components of a learned agent.
-MEMORY_SEED_OFFSET = 1
-SELECTOR_SEED_OFFSET = 2
+from gaikit.core.world import World
 
 
 @dataclass
 class AgentContext:
-    """Everything an agent builder may use to build an agent for one run."""
+    """Everything an agent kind's factory may use to build an agent for one run."""
 
     config: RunConfig
     registry: Registry
@@ -45,8 +40,8 @@ class AgentContext:
     seed: int
 
 
-#: ``builder(context) -> Agent``, registered under a ``RunConfig.agent`` kind.
-AgentBuilder = Callable[[AgentContext], Agent]
+#: ``factory(context) -> Agent``: what a plugin registers as an agent kind.
+AgentFactory = Callable[[AgentContext], Agent]
 
 
 def validate_options(spec: ComponentSpec, options: Mapping[str, Any], source: str = "config") -> BaseModel:
@@ -79,62 +74,6 @@ def build_game(config: RunConfig, registry: Registry) -> Game:
     return game
 
 
-def _require(config: RunConfig, section: str) -> ComponentConfig:
-    chosen = getattr(config, section)
-    if chosen is None:
-        raise ConfigError(f"agent 'learned' needs a {section}; pass --{section} NAME")
-    return chosen
-
-
-def build_learned_agent(ctx: AgentContext) -> LearnedAgent:
-    """Encoder + learner + memory + selector from the run config.
-
-    The memory's ``gamma`` (and ``n_step``, if its config model has that
-    field) come from the learner, which owns the bootstrap target.
-    """
-    config, registry = ctx.config, ctx.registry
-    obs_space, act_space = ctx.observation_space, ctx.action_space
-    encoder_spec, encoder_options = build_component_config(registry, "encoders", _require(config, "encoder"))
-    built: list[Encoder] = []
-
-    def make_encoder() -> Encoder:
-        encoder = encoder_spec.factory(obs_space, encoder_options)
-        built.append(encoder)
-        return encoder
-
-    learner_spec, learner_options = build_component_config(registry, "learners", _require(config, "learner"))
-    learner = learner_spec.factory(obs_space, act_space, make_encoder, learner_options, seed=ctx.seed)
-
-    memory_choice = _require(config, "memory")
-    memory_spec = registry.get("memories", memory_choice.name)
-    memory_raw = dict(memory_choice.options)
-    if "n_step" in memory_spec.config.model_fields:
-        memory_raw["n_step"] = int(getattr(learner, "n_step", 1))
-    memory_options = validate_options(memory_spec, memory_raw)
-    memory = memory_spec.factory(
-        obs_space,
-        act_space,
-        memory_options,
-        num_envs=ctx.num_envs,
-        gamma=float(learner.gamma),
-        seed=ctx.seed + MEMORY_SEED_OFFSET,
-    )
-
-    selector_spec, selector_options = build_component_config(registry, "selectors", _require(config, "selector"))
-    selector = selector_spec.factory(act_space, selector_options, seed=ctx.seed + SELECTOR_SEED_OFFSET)
-
-    parameters = learner.encoder_parameter_count() or (built[0].parameter_count() if built else 0)
-    names = {
-        "encoder": encoder_spec.name,
-        "learner": learner_spec.name,
-        "memory": memory_spec.name,
-        "selector": selector_spec.name,
-    }
-    return LearnedAgent(
-        learner, memory, selector, batch_size=config.train.batch_size, names=names, encoder_parameters=parameters
-    )
-
-
 def effective_config(config: RunConfig, agent: Agent) -> RunConfig:
     """``config`` as the agent was really built: the memory's ``n_step`` is the learner's.
 
@@ -146,19 +85,26 @@ def effective_config(config: RunConfig, agent: Agent) -> RunConfig:
     return config.model_copy(update={"memory": config.memory.model_copy(update={"options": options})})
 
 
-#: The agent kinds core knows; the CLI adds its own on top (see :func:`build_agent`).
-AGENT_BUILDERS: dict[str, AgentBuilder] = {"learned": build_learned_agent}
+def check_agent_kind(registry: Registry, kind: str) -> ComponentSpec:
+    """The registered agent kind ``kind``; an unknown kind is a clear error listing the known ones."""
+    known = registry.names("agents")
+    if kind not in known:
+        raise ConfigError(f"unknown agent kind {kind!r}; known agent kinds: {', '.join(known) or '(none)'}")
+    return registry.get("agents", kind)
 
 
-def build_agent(ctx: AgentContext, builders: Mapping[str, AgentBuilder] | None = None) -> Agent:
-    """Build the agent kind ``ctx.config.agent`` from ``builders`` (default :data:`AGENT_BUILDERS`)."""
-    table = dict(AGENT_BUILDERS if builders is None else builders)
-    builder = table.get(ctx.config.agent)
-    if builder is None:
-        raise ConfigError(
-            f"unknown agent kind {ctx.config.agent!r}; known agent kinds: {', '.join(sorted(table))}"
-        )
-    return builder(ctx)
+def build_agent(ctx: AgentContext) -> Agent:
+    """Build the agent kind ``ctx.config.agent`` with the factory a plugin registered for it."""
+    return check_agent_kind(ctx.registry, ctx.config.agent).factory(ctx)
+
+
+def build_world(config: RunConfig, registry: Registry) -> World:
+    """The world registered for the run's game (``gaikit_register_worlds``), built from the ``game`` options."""
+    known = registry.names("worlds")
+    if config.game.name not in known:
+        raise ConfigError(f"game {config.game.name!r} has no world to simulate; world games: {', '.join(known) or '(none)'}")
+    spec = registry.get("worlds", config.game.name)
+    return spec.factory(validate_options(spec, config.game.options))
 
 
 @dataclass
@@ -173,7 +119,6 @@ class BuiltRun:
 def build_run(
     config: RunConfig,
     registry: Registry,
-    builders: Mapping[str, AgentBuilder] | None = None,
     *,
     num_envs: int | None = None,
     seed: int | None = None,
@@ -192,7 +137,7 @@ def build_run(
         seed_everything(seed)
         ctx = AgentContext(config, registry, game, envs.single_observation_space, envs.single_action_space,
                            num_envs, seed)
-        agent = build_agent(ctx, builders)
+        agent = build_agent(ctx)
     except BaseException:
         envs.close()
         raise

@@ -3,8 +3,7 @@
 Adam's moments decay geometrically wherever a gradient stays at zero (a
 dead unit, an input that is always 0), and on their way to 0 they pass
 through the denormal range, where x86 arithmetic takes a slow microcode
-path: on the Asterix RAM network a few thousand such entries out of 170k
-made an update ~1.5-2x slower. :func:`denormals_flushed` sets the thread's
+path (the cost is measured in ``docs/benchmarks.md``). :func:`denormals_flushed` sets the thread's
 flush-to-zero mode (``torch.set_flush_denormal``, which numpy's arithmetic
 in the same thread follows too) for a block and restores the previous mode
 after it, so code outside the training loop keeps IEEE denormals.

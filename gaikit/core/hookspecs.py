@@ -1,29 +1,54 @@
 """Hook specifications: how plugins supply components to gaikit.
 
-Every hook receives a ``register`` callback with the signature::
+Every registration hook receives a ``register`` callback (the
+:class:`Register` protocol)::
 
     register(name: str, factory: Callable[..., Any], *,
              config: type[pydantic.BaseModel] | None = None,
              description: str = "") -> None
 
-The host validates each registration, rejects a name already supplied by
-another plugin (naming both), and records which plugin supplied what. The
-factory signature each kind expects is documented on its contract in
-:mod:`gaikit.core.components`.
+``config`` and ``description`` are keyword-only. ``factory`` is any
+callable: a function or a class (``register("sac", SACLearner,
+config=SACConfig)`` builds with ``SACLearner(...)``). The host validates
+each registration, rejects a name already supplied by another plugin
+(naming both), and records which plugin supplied what. The factory
+signature each kind expects is documented on its hook below and on its
+contract in :mod:`gaikit.core.components`.
 """
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable, Protocol
 
 import pluggy
+from pydantic import BaseModel
 
 #: Marker for hook specifications (used only here).
 hookspec = pluggy.HookspecMarker("gaikit")
 #: Marker plugins use to implement hooks: ``@gaikit.hookimpl`` re-exports it.
 hookimpl = pluggy.HookimplMarker("gaikit")
 
-Register = Callable[..., None]
+
+class Register(Protocol):
+    """The registration callback every ``gaikit_register_*`` hook receives."""
+
+    def __call__(
+        self,
+        name: str,
+        factory: Callable[..., Any],
+        *,
+        config: type[BaseModel] | None = None,
+        description: str = "",
+    ) -> None:
+        """Register ``factory`` (a function or a class) under ``name``.
+
+        :param name: the name users pick the component by (``--learner NAME``).
+        :param factory: builds the component; a class is a factory too.
+        :param config: the pydantic model of the component's options (none: no options).
+        :param description: one line for ``gaikit plugins``.
+        :raises TypeError: when an argument is not what is documented here.
+        """
+        ...
 
 
 @hookspec
@@ -98,6 +123,42 @@ def gaikit_register_strategies(register: Register) -> None:
     supplies one strategy set: ``name`` is the game it is for and ``factory``
     is a zero-argument callable returning the ``pathlib.Path`` of a strategy
     file or a directory of them.
+
+    :param register: the host's registration callback.
+    :returns: nothing; results are reported through ``register``.
+    """
+
+
+@hookspec
+def gaikit_register_agents(register: Register) -> None:
+    """Register agent kinds: what ``gaikit run --agent KIND`` builds.
+
+    Called once when the plugin manager is built. Each call to ``register``
+    supplies one agent kind: ``factory(context) -> Agent``, where ``context``
+    is a :class:`gaikit.core.build.AgentContext` (the run config, the
+    registry, the game and its spaces, the number of envs and the seed). The
+    kind's options live in the run config's sections, so ``config`` is
+    usually left out. Built-ins: ``learned`` (encoder + learner + memory +
+    selector) and ``strategy`` (a utility-AI strategy file).
+
+    :param register: the host's registration callback.
+    :returns: nothing; results are reported through ``register``.
+    """
+
+
+@hookspec
+def gaikit_register_worlds(register: Register) -> None:
+    """Register worlds: games simulated whole, every actor a strategy agent.
+
+    Called once when the plugin manager is built. Each call to ``register``
+    supplies the world of one game, under that game's name:
+    ``factory(options) -> World`` (:class:`gaikit.core.world.World`), with
+    ``options`` validated by ``config`` from the run config's ``game:``
+    section. ``gaikit run GAME --agent strategy`` runs a registered world
+    instead of the training loop (nothing learns; the world writes its own
+    outputs), and ``gaikit explain --country C --date D`` asks it to explain
+    one actor's decisions. A game without a world runs its strategy agent
+    through the runner like any agent.
 
     :param register: the host's registration callback.
     :returns: nothing; results are reported through ``register``.

@@ -1,7 +1,9 @@
 """Plugin manager factory, entry-point loading and name -> component lookup.
 
 Built-in components are registered exactly like third-party ones: gaikit's
-own distribution declares an entry point in the ``gaikit`` group. Set
+own distribution declares an entry point in the ``gaikit`` group. A factory
+is any callable, a class included (``register("sac", SACLearner,
+config=SACConfig)``). Set
 ``GAIKIT_PLUGINS`` to a comma-separated list of entry-point or distribution
 names to load only those (gaikit's built-ins are always loaded; set
 ``GAIKIT_PLUGINS=-`` to load no entry point at all, e.g. in tests).
@@ -22,10 +24,13 @@ from pydantic import BaseModel, ConfigDict
 
 from gaikit.core import hookspecs
 from gaikit.core.errors import RegistryError
+from gaikit.core.hookspecs import Register
 
 ENTRY_POINT_GROUP = "gaikit"
 #: Component kinds, in the order the registration hooks run.
-KINDS: tuple[str, ...] = ("encoders", "memories", "learners", "selectors", "games", "strategies")
+KINDS: tuple[str, ...] = (
+    "encoders", "memories", "learners", "selectors", "games", "strategies", "agents", "worlds",
+)
 #: The singular used in messages ("unknown encoder ...").
 SINGULAR = {k: k[:-3] + "y" if k.endswith("ies") else k[:-1] for k in KINDS}
 _OWN_DISTRIBUTION = "gaikit"
@@ -108,18 +113,30 @@ def _allowed_entry_points() -> set[str] | None:
     return {part.strip() for part in raw.split(",") if part.strip()}
 
 
-def make_plugin_manager(load_entry_points: bool = True) -> pluggy.PluginManager:
-    """A fresh plugin manager with the hook specs and the ``gaikit`` entry points.
+@dataclass
+class Plugins:
+    """A plugin manager and what loading the entry points found: versions and failures.
 
-    Entry points that fail to import are recorded on ``pm.gaikit_failures``
+    The failures travel from here to the :class:`Registry` built from these
+    plugins (:func:`build_registry`); nothing is stored on the manager.
+    """
+
+    manager: pluggy.PluginManager
+    versions: dict[str, str] = field(default_factory=dict)
+    failures: dict[str, PluginReport] = field(default_factory=dict)
+
+
+def make_plugins(load_entry_points: bool = True) -> Plugins:
+    """A fresh plugin manager with the hook specs and (unless told not to) the ``gaikit`` entry points.
+
+    Entry points that fail to import are recorded in ``Plugins.failures``
     (``{name: PluginReport}``) and skipped; the others load normally.
     """
     pm = pluggy.PluginManager("gaikit")
     pm.add_hookspecs(hookspecs)
-    pm.gaikit_failures = {}  # type: ignore[attr-defined]
-    pm.gaikit_versions = {}  # type: ignore[attr-defined]
+    plugins = Plugins(pm)
     if not load_entry_points:
-        return pm
+        return plugins
     allowed = _allowed_entry_points()
     for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
         dist_name = ep.dist.name if ep.dist is not None else "?"
@@ -136,68 +153,72 @@ def make_plugin_manager(load_entry_points: bool = True) -> pluggy.PluginManager:
             pm.register(module, name=ep.name)
         except Exception as exc:  # a broken plugin must never take gaikit down
             reason = f"failed to load entry point {ep.value!r}: {type(exc).__name__}: {exc}"
-            pm.gaikit_failures[ep.name] = PluginReport(ep.name, version, "failed", reason)  # type: ignore[attr-defined]
+            plugins.failures[ep.name] = PluginReport(ep.name, version, "failed", reason)
             print(f"gaikit: plugin {ep.name!r} skipped: {reason}", file=sys.stderr)
             continue
-        pm.gaikit_versions[ep.name] = version  # type: ignore[attr-defined]
-    return pm
+        plugins.versions[ep.name] = version
+    return plugins
 
 
 def _validate(kind: str, name: Any, factory: Any, config: Any, description: Any) -> None:
     if not isinstance(name, str) or not name.strip():
         raise TypeError(f"{SINGULAR[kind]} name must be a non-empty string, got {name!r}")
     if not callable(factory):
-        raise TypeError(f"{SINGULAR[kind]} {name!r}: factory must be callable, got {factory!r}")
+        raise TypeError(f"{SINGULAR[kind]} {name!r}: factory must be callable (a function or a class), got {factory!r}")
     if config is not None and not (isinstance(config, type) and issubclass(config, BaseModel)):
         raise TypeError(f"{SINGULAR[kind]} {name!r}: config must be a pydantic model class, got {config!r}")
     if not isinstance(description, str):
         raise TypeError(f"{SINGULAR[kind]} {name!r}: description must be a string")
 
 
-def build_registry(pm: pluggy.PluginManager) -> Registry:
+class _Registration:
+    """The :class:`~gaikit.core.hookspecs.Register` callback one plugin's hook gets for one kind."""
+
+    def __init__(self, kind: str, plugin: str, version: str) -> None:
+        self.kind, self.plugin, self.version = kind, plugin, version
+        self.specs: list[ComponentSpec] = []
+
+    def __call__(
+        self,
+        name: str,
+        factory: Callable[..., Any],
+        *,
+        config: type[BaseModel] | None = None,
+        description: str = "",
+    ) -> None:
+        _validate(self.kind, name, factory, config, description)
+        self.specs.append(
+            ComponentSpec(self.kind, name, factory, config or NoConfig, description, self.plugin, self.version)
+        )
+
+
+def build_registry(plugins: Plugins) -> Registry:
     """Call every registration hook and collect what each plugin supplies.
 
     A plugin whose hook raises or registers something invalid is reported
     and all of its registrations are dropped; a name registered by two
-    plugins is an error naming both.
+    plugins is an error naming both. Failures (also those of loading) are
+    kept on the returned registry (:meth:`Registry.failures`).
     """
     registry = Registry()
-    failures: dict[str, PluginReport] = dict(getattr(pm, "gaikit_failures", {}))
-    versions: dict[str, str] = getattr(pm, "gaikit_versions", {})
+    failures: dict[str, PluginReport] = dict(plugins.failures)
     staged: dict[str, list[ComponentSpec]] = {}
     for kind in KINDS:
-        caller = getattr(pm.hook, f"gaikit_register_{kind}")
+        caller = getattr(plugins.manager.hook, f"gaikit_register_{kind}")
         for impl in caller.get_hookimpls():
             plugin = impl.plugin_name
             if plugin in failures:
                 continue
-            version = versions.get(plugin, "")
-            batch: list[ComponentSpec] = []
-
-            def register(
-                name: str,
-                factory: Callable[..., Any],
-                config: type[BaseModel] | None = None,
-                description: str = "",
-                *,
-                _kind: str = kind,
-                _plugin: str = plugin,
-                _version: str = version,
-                _batch: list[ComponentSpec] = batch,
-            ) -> None:
-                _validate(_kind, name, factory, config, description)
-                _batch.append(
-                    ComponentSpec(_kind, name, factory, config or NoConfig, description, _plugin, _version)
-                )
-
+            registration = _Registration(kind, plugin, plugins.versions.get(plugin, ""))
+            register: Register = registration
             try:
                 impl.function(register=register)
             except Exception as exc:  # report and skip, never fatal to the others
                 reason = f"gaikit_register_{kind} raised {type(exc).__name__}: {exc}"
-                failures[plugin] = PluginReport(plugin, version, "failed", reason)
+                failures[plugin] = PluginReport(plugin, plugins.versions.get(plugin, ""), "failed", reason)
                 staged.pop(plugin, None)
                 continue
-            staged.setdefault(plugin, []).extend(batch)
+            staged.setdefault(plugin, []).extend(registration.specs)
     for plugin, specs in staged.items():
         if plugin in failures:
             continue
@@ -209,15 +230,20 @@ def build_registry(pm: pluggy.PluginManager) -> Registry:
                     f"{existing.plugin!r} and plugin {spec.plugin!r}; uninstall one or set GAIKIT_PLUGINS"
                 )
             registry.components[spec.kind][spec.name] = spec
-        registry.plugins[plugin] = PluginReport(plugin, versions.get(plugin, ""), "ok")
+        registry.plugins[plugin] = PluginReport(plugin, plugins.versions.get(plugin, ""), "ok")
     registry.plugins.update(failures)
     return registry
 
 
 @functools.lru_cache(maxsize=1)
+def process_plugins() -> Plugins:
+    """The process-wide plugins (manager, versions, load failures), loaded on first use (not at import time)."""
+    return make_plugins()
+
+
 def plugin_manager() -> pluggy.PluginManager:
-    """The process-wide plugin manager, built on first use (not at import time)."""
-    return make_plugin_manager()
+    """The process-wide plugin manager (tests register and unregister plugins on it)."""
+    return process_plugins().manager
 
 
 def get_registry() -> Registry:
@@ -226,4 +252,4 @@ def get_registry() -> Registry:
     Rebuilding is cheap (it only calls the registration hooks) and keeps
     plugins registered or unregistered in tests visible at once.
     """
-    return build_registry(plugin_manager())
+    return build_registry(process_plugins())

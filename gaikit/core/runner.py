@@ -5,7 +5,7 @@ autoreset, see :meth:`Game.make_vector_env`)::
 
     actions = agent.act(obs)                       # learner.predict -> selector
     next_obs, ... = envs.step(actions)             # Box actions clipped to bounds
-    agent.observe(obs, actions, rewards, true_next_obs, terminated, truncated)
+    agent.observe(Transition(obs, actions, rewards, true_next_obs, ...))  # -> memory.add(transition)
     every train_freq env steps after learning_starts: gradient_steps x agent.learn()
 
 ``step`` counts env steps summed over envs. Between iterations the runner

@@ -1,1 +1,1 @@
-"""Built-in plugins: each subpackage is one entry point in the ``gaikit`` group."""
+"""Built-in plugins: each subpackage (or module) is one entry point in the ``gaikit`` group, loaded like a third party's."""

@@ -27,8 +27,7 @@ programming gives, for each of the 9 actions taken now:
 * ``reward_value``: ``gamma ** k`` for the soonest item catchable ``k`` steps
   ahead on a path that survives the whole horizon (0: none).
 
-Everything is numpy over the whole grid (1-2 ms per call at the default
-horizon on one core).
+Everything is numpy over the whole grid.
 """
 
 from __future__ import annotations

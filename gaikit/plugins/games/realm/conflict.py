@@ -12,15 +12,11 @@ weeks ``SWAY_WEEKS``; at the end, back down or war.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from gaikit.plugins.games.realm.disputes import ATTACKER, DEFENDER, Play
 from gaikit.plugins.games.realm.features import strength_of
 from gaikit.plugins.games.realm.plays import (
-    ATTACKER,
-    DEFENDER,
     PLAY_WEEKS,
     SWAY_WEEKS,
-    Play,
     close,
     offer_sways,
     open_play,
@@ -28,11 +24,9 @@ from gaikit.plugins.games.realm.plays import (
     side_strength,
 )
 from gaikit.plugins.games.realm.war import end_war, enforce_goal, start_war, tick_war
+from gaikit.plugins.games.realm.state import WorldState
 from gaikit.plugins.games.realm.world import Country
 from gaikit.strategies.engine import Option
-
-if TYPE_CHECKING:
-    from gaikit.plugins.games.realm.simulation import Realm
 
 CONQUEST_INFAMY = 10.0
 INFAMY_PER_POP = 5.0
@@ -40,7 +34,7 @@ TRIBUTE_INFAMY = 8.0
 INFAMY_DECAY = 4.0  # per year
 
 
-def goal_options(realm: "Realm", c: Country, t: int) -> list[Option]:
+def goal_options(realm: WorldState, c: Country, t: int) -> list[Option]:
     """War goals ``c`` could press against ``t``: each border state, and tribute."""
     m, econ = realm.map, realm.economy
     target = realm.countries[t]
@@ -67,7 +61,7 @@ def goal_options(realm: "Realm", c: Country, t: int) -> list[Option]:
     return options
 
 
-def press_goal(realm: "Realm", c: Country, t: int) -> Play | None:
+def press_goal(realm: WorldState, c: Country, t: int) -> Play | None:
     """``c`` picks a war goal against ``t`` and starts a play (``None`` if no goal is acceptable)."""
     d = c.engine.decide("war_goal", realm.context(c), goal_options(realm, c, t))
     realm.record(c, "war_goal", d)
@@ -80,7 +74,7 @@ def press_goal(realm: "Realm", c: Country, t: int) -> Play | None:
     return open_play(realm, c, realm.countries[t], "tribute", -1, TRIBUTE_INFAMY)
 
 
-def consider_play(realm: "Realm", c: Country) -> Play | None:
+def consider_play(realm: WorldState, c: Country) -> Play | None:
     """The monthly chance to press a conquer/dominate desire with a play."""
     if c.play is not None or c.at_war:
         return None
@@ -96,7 +90,7 @@ def consider_play(realm: "Realm", c: Country) -> Play | None:
     return press_goal(realm, c, t)
 
 
-def tick_plays(realm: "Realm") -> None:
+def tick_plays(realm: WorldState) -> None:
     """One week of every open play: sway rounds, then the end (back down, concede or war)."""
     for play in list(realm.plays):
         if any(realm.countries[i].at_war for side in play.sides for i in side):
@@ -114,7 +108,7 @@ def tick_plays(realm: "Realm") -> None:
             _finish(realm, play)
 
 
-def _finish(realm: "Realm", play: Play) -> None:
+def _finish(realm: WorldState, play: Play) -> None:
     outcome = resolve(realm, play)
     attacker, defender = realm.countries[play.attacker], realm.countries[play.defender]
     strengths = f"{side_strength(realm, play, ATTACKER):.0f} vs {side_strength(realm, play, DEFENDER):.0f}"
@@ -133,7 +127,7 @@ def _finish(realm: "Realm", play: Play) -> None:
         start_war(realm, play)
 
 
-def tick_wars(realm: "Realm") -> None:
+def tick_wars(realm: WorldState) -> None:
     """One week of every war."""
     for war in list(realm.wars):
         attacker, defender = realm.countries[war.play.attacker], realm.countries[war.play.defender]
@@ -145,7 +139,7 @@ def tick_wars(realm: "Realm") -> None:
             end_war(realm, war, outcome)
 
 
-def decay_infamy(realm: "Realm") -> None:
+def decay_infamy(realm: WorldState) -> None:
     """Yearly infamy decay."""
     for c in realm.countries:
         c.infamy = max(0.0, c.infamy - INFAMY_DECAY)

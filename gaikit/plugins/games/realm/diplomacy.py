@@ -17,23 +17,19 @@ desires imply and jump on plays, wars, sways and bankruptcies.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from gaikit.plugins.games.realm.features import strength_of
+from gaikit.plugins.games.realm.state import WorldState
 from gaikit.plugins.games.realm.world import DESIRES, HOSTILE, Country, Desire
 from gaikit.strategies.engine import Option
-
-if TYPE_CHECKING:
-    from gaikit.plugins.games.realm.simulation import Realm
 
 #: Where a desire pulls relations (the mean of both sides' pulls is the target).
 ATTITUDE = {"befriend": 60.0, "reconcile": 30.0, "protect": 40.0, "antagonize": -60.0, "conquer": -50.0, "dominate": -40.0}
 DRIFT = 0.01  # share of the gap to the target closed per week
 
 
-def relevant(realm: "Realm", i: int) -> list[int]:
+def relevant(realm: WorldState, i: int) -> list[int]:
     """Countries ``i`` can interact with: neighbours, the two largest economies, the player."""
     alive = [c.index for c in realm.countries if not c.eliminated and c.index != i]
     out = set(realm.neighbours(i))
@@ -44,7 +40,7 @@ def relevant(realm: "Realm", i: int) -> list[int]:
     return sorted(j for j in out if j in alive)
 
 
-def target_features(realm: "Realm", i: int, t: int) -> dict[str, float]:
+def target_features(realm: WorldState, i: int, t: int) -> dict[str, float]:
     """Option features of the ``desire`` decision for ``i`` looking at ``t``."""
     m, econ = realm.map, realm.economy
     target = realm.countries[t]
@@ -60,7 +56,7 @@ def target_features(realm: "Realm", i: int, t: int) -> dict[str, float]:
     }
 
 
-def roll_desire(realm: "Realm", c: Country, t: int, cause: str) -> str:
+def roll_desire(realm: WorldState, c: Country, t: int, cause: str) -> str:
     """Roll ``c``'s desire toward ``t`` (semi-randomly, from the ``desire`` decision); returns it."""
     ctx = realm.context(c)
     feats = target_features(realm, c.index, t)
@@ -77,7 +73,7 @@ def roll_desire(realm: "Realm", c: Country, t: int, cause: str) -> str:
     return kind
 
 
-def update_desires(realm: "Realm", c: Country, cause: str = "newly relevant") -> None:
+def update_desires(realm: WorldState, c: Country, cause: str = "newly relevant") -> None:
     """Roll desires toward newly relevant countries and drop those no longer relevant."""
     now = relevant(realm, c.index)
     for t in list(c.desires):
@@ -88,7 +84,7 @@ def update_desires(realm: "Realm", c: Country, cause: str = "newly relevant") ->
             roll_desire(realm, c, t, cause)
 
 
-def add_desire_points(realm: "Realm", c: Country, t: int, points: float, cause: str) -> str | None:
+def add_desire_points(realm: WorldState, c: Country, t: int, points: float, cause: str) -> str | None:
     """Add change points to ``c``'s desire toward ``t``; re-roll at the threshold (returns the new desire)."""
     desire = c.desires.get(t)
     if desire is None or points <= 0:
@@ -99,7 +95,7 @@ def add_desire_points(realm: "Realm", c: Country, t: int, points: float, cause: 
     return None
 
 
-def on_bankruptcy(realm: "Realm", bankrupt: Country) -> None:
+def on_bankruptcy(realm: WorldState, bankrupt: Country) -> None:
     """Everyone's desire toward a bankrupt country gains ``desire_points_bankrupt`` change points."""
     for c in realm.active_countries():
         if c.index == bankrupt.index:
@@ -112,7 +108,7 @@ def on_bankruptcy(realm: "Realm", bankrupt: Country) -> None:
         realm.shift_relations(c.index, bankrupt.index, -10.0)
 
 
-def yearly_desires(realm: "Realm") -> None:
+def yearly_desires(realm: WorldState) -> None:
     """A year's change points to every desire (re-rolls at the threshold) and relevance updates."""
     for c in realm.active_countries():
         update_desires(realm, c)
@@ -121,7 +117,7 @@ def yearly_desires(realm: "Realm") -> None:
             add_desire_points(realm, c, t, points, "time")
 
 
-def drift_relations(realm: "Realm") -> None:
+def drift_relations(realm: WorldState) -> None:
     """One week of relations drifting toward the mean pull of both sides' desires."""
     n = len(realm.countries)
     pull = np.zeros((n, n))

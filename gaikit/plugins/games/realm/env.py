@@ -25,7 +25,8 @@ import numpy as np
 
 from gaikit.plugins.games.realm.features import FEATURES, OBS_CLIP, country_features, observation
 from gaikit.plugins.games.realm.player import ACTIONS, apply_action
-from gaikit.plugins.games.realm.simulation import Realm
+from gaikit.plugins.games.realm.simulation import new_world, step
+from gaikit.plugins.games.realm.state import WorldState
 from gaikit.plugins.games.realm.world import date_of
 from gaikit.strategies.compiled import StrategySet
 
@@ -66,13 +67,14 @@ class RealmEnv(gym.Env):
         self.render_mode = render_mode
         self.observation_space = gym.spaces.Box(-OBS_CLIP, OBS_CLIP, shape=(len(FEATURES),), dtype=np.float32)
         self.action_space = gym.spaces.Discrete(len(ACTIONS))
-        self.realm: Realm | None = None
+        #: The world of the current episode (``None`` before the first reset).
+        self.world: WorldState | None = None
         self._score = (0.0, 0, 0)
 
-    def _world(self) -> Realm:
-        if self.realm is None:
+    def _world(self) -> WorldState:
+        if self.world is None:
             raise gym.error.ResetNeeded("call reset() before step()")
-        return self.realm
+        return self.world
 
     def _status(self) -> tuple[float, int, int]:
         realm = self._world()
@@ -94,7 +96,7 @@ class RealmEnv(gym.Env):
         """A new world (seeded from ``seed`` or the env's generator); the player is ``player``."""
         super().reset(seed=seed)
         world_seed = int(self.np_random.integers(2**31 - 1))
-        self.realm = Realm(
+        self.world = new_world(
             self.strategies, countries=self.countries, states_per_country=self.states_per_country, seed=world_seed,
             rules=self.rules, player=self.player, player_controlled=True, forecast=self.forecast,
         )
@@ -107,7 +109,7 @@ class RealmEnv(gym.Env):
         c = realm.countries[self.player]
         did = apply_action(realm, c, int(action)) if not c.eliminated else "annexed"
         for _ in range(self.step_weeks):
-            realm.step()
+            step(realm)
             if c.eliminated:
                 break
         share, states, bankruptcies = self._status()
@@ -122,9 +124,9 @@ class RealmEnv(gym.Env):
 
     def render(self) -> np.ndarray | None:
         """The map as an RGB array (``render_mode="rgb_array"``), else ``None``."""
-        if self.render_mode != "rgb_array" or self.realm is None:
+        if self.render_mode != "rgb_array" or self.world is None:
             return None
-        m = self.realm.map
+        m = self.world.map
         img = np.zeros((m.height * TILE, m.width * TILE, 3), dtype=np.uint8)
         for s in range(m.n):
             x, y = m.xy[s]

@@ -9,16 +9,12 @@ single-country environment is this vector, scaled by :data:`OBS_SCALE`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from gaikit.plugins.games.realm.economy import GRAIN, IRON, TOOLS
 from gaikit.plugins.games.realm.forecast import SpendingVariables, forecast
+from gaikit.plugins.games.realm.state import WorldState
 from gaikit.plugins.games.realm.world import HOSTILE, Country
-
-if TYPE_CHECKING:
-    from gaikit.plugins.games.realm.simulation import Realm
 
 #: Feature names, in observation order.
 FEATURES: tuple[str, ...] = (
@@ -39,13 +35,13 @@ def construction_slots(gdp: float) -> int:
     return int(min(MAX_SLOTS, 1 + gdp // GDP_PER_SLOT))
 
 
-def strength_of(realm: "Realm", i: int) -> float:
+def strength_of(realm: WorldState, i: int) -> float:
     """Military strength of country ``i`` (battalions in the field)."""
     return max(realm.countries[i].army, 0.1)
 
 
 def country_features(
-    realm: "Realm", c: Country, sv: SpendingVariables | None = None, planned: float = 0.0
+    realm: WorldState, c: Country, sv: SpendingVariables | None = None, planned: float = 0.0
 ) -> dict[str, float]:
     """Every feature of country ``c``; ``planned`` is weekly spending decided but not yet paid."""
     econ, i = realm.economy, c.index
@@ -79,14 +75,14 @@ def country_features(
     return feats
 
 
-def _army_weight(realm: "Realm", c: Country, strength: float) -> float:
+def _army_weight(realm: WorldState, c: Country, strength: float) -> float:
     """Our (forecast) share of the world's armies over our share of the world's GDP."""
     total_gdp, total_army = realm.totals()
     gdp_share = max(float(realm.economy.gdp[c.index]) / total_gdp, 1e-6)
     return strength / total_army / gdp_share
 
 
-def spending_features(realm: "Realm", c: Country, sv: SpendingVariables, planned: float = 0.0) -> dict[str, float]:
+def spending_features(realm: WorldState, c: Country, sv: SpendingVariables, planned: float = 0.0) -> dict[str, float]:
     """The features that depend on the spending variables (recomputed after each spending change)."""
     econ, i = realm.economy, c.index
     neighbours = realm.neighbours(i)

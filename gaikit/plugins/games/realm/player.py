@@ -10,15 +10,11 @@ at its limit, no target) do nothing.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from gaikit.plugins.games.realm import conflict, politics, spending
 from gaikit.plugins.games.realm.features import strength_of
 from gaikit.plugins.games.realm.forecast import forecast
+from gaikit.plugins.games.realm.state import WorldState
 from gaikit.plugins.games.realm.world import Country
-
-if TYPE_CHECKING:
-    from gaikit.plugins.games.realm.simulation import Realm
 
 #: Action names, by action id.
 ACTIONS: tuple[str, ...] = (
@@ -28,7 +24,7 @@ ACTIONS: tuple[str, ...] = (
 _BUILD = {"build_farm": "farm", "build_mine": "mine", "build_workshop": "workshop", "build_barracks": "barracks", "build_admin": "admin"}
 
 
-def _build(realm: "Realm", c: Country, kind: str) -> str:
+def _build(realm: WorldState, c: Country, kind: str) -> str:
     if spending.features_queue_free(realm, c) < 1:
         return f"no free construction slot for a {kind}"
     options = [o for o in spending.increase_options(realm, c, forecast(realm.economy, c, enabled=realm.forecast_enabled)) if o.kind == kind]
@@ -38,7 +34,7 @@ def _build(realm: "Realm", c: Country, kind: str) -> str:
     return f"builds {options[0].label}"
 
 
-def _cut_barracks(realm: "Realm", c: Country) -> str:
+def _cut_barracks(realm: WorldState, c: Country) -> str:
     sv = forecast(realm.economy, c, enabled=realm.forecast_enabled)
     options = [o for o in spending.decrease_options(realm, c, sv) if o.kind == "barracks"]
     if not options:
@@ -47,7 +43,7 @@ def _cut_barracks(realm: "Realm", c: Country) -> str:
     return f"cuts {options[0].label}"
 
 
-def _start_play(realm: "Realm", c: Country) -> str:
+def _start_play(realm: WorldState, c: Country) -> str:
     if c.play is not None or c.at_war:
         return "already in a play or war"
     free = [j for j in realm.neighbours(c.index) if realm.countries[j].play is None and not realm.countries[j].at_war]
@@ -64,7 +60,7 @@ def _start_play(realm: "Realm", c: Country) -> str:
     return f"starts a play against {realm.countries[target].name}"
 
 
-def apply_action(realm: "Realm", c: Country, action: int) -> str:
+def apply_action(realm: WorldState, c: Country, action: int) -> str:
     """Carry out ``action`` for country ``c``; returns what happened."""
     name = ACTIONS[int(action)]
     if name in _BUILD:

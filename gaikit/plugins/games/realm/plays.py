@@ -26,23 +26,19 @@ semi-random boldness (``boldness`` drawn in ``[b/(1+R), b(1+R)]``, +
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from gaikit.core.scoring import multipliers
 from gaikit.plugins.games.realm.diplomacy import relevant
+from gaikit.plugins.games.realm.disputes import ATTACKER, DEFENDER, SIDE_NAMES, Play
+from gaikit.plugins.games.realm.state import WorldState
 from gaikit.plugins.games.realm.world import FRIENDLY, HOSTILE, Country
 from gaikit.strategies.engine import Option
 
-if TYPE_CHECKING:
-    from gaikit.plugins.games.realm.simulation import Realm
-
 PLAY_WEEKS = 12
 SWAY_WEEKS = (4, 8)
-ATTACKER, DEFENDER = 0, 1
-SIDE_NAMES = ("attacker", "defender")
 
 
 def needed_sway(side_score: float, other_score: float, neutrality: float) -> int:
@@ -58,33 +54,12 @@ def backs_down(confidence: float, boldness: float, threshold: float = 0.0) -> bo
     return confidence + boldness < threshold
 
 
-@dataclass
-class Play:
-    """An open diplomatic play."""
-
-    id: int
-    attacker: int
-    defender: int
-    goal: str
-    state: int
-    infamy: float
-    started: int
-    sides: tuple[list[int], list[int]] = field(default_factory=lambda: ([], []))
-    neutral: list[int] = field(default_factory=list)
-    sympathy: dict[tuple[int, int], float] = field(default_factory=dict)
-    sway: dict[tuple[int, int], float] = field(default_factory=dict)
-
-    def leader(self, side: int) -> int:
-        """The leader of ``side``."""
-        return self.attacker if side == ATTACKER else self.defender
-
-
-def side_strength(realm: "Realm", play: Play, side: int) -> float:
+def side_strength(realm: WorldState, play: Play, side: int) -> float:
     """Total army of a side."""
     return sum(max(realm.countries[i].army, 0.0) for i in play.sides[side]) + 0.1
 
 
-def confidence(realm: "Realm", play: Play, side: int) -> float:
+def confidence(realm: WorldState, play: Play, side: int) -> float:
     """A leader's confidence: its side's strength share as -50..50, +10 defending, -10 in debt."""
     own, other = side_strength(realm, play, side), side_strength(realm, play, 1 - side)
     leader = realm.countries[play.leader(side)]
@@ -96,7 +71,7 @@ def confidence(realm: "Realm", play: Play, side: int) -> float:
     return value
 
 
-def stance_options(realm: "Realm", play: Play, p: int) -> list[Option]:
+def stance_options(realm: WorldState, play: Play, p: int) -> list[Option]:
     """``stay_out`` and one ``join`` per side, with the option features of ``p``."""
     c = realm.countries[p]
     near = float(any(j in realm.neighbours(p) for j in (play.attacker, play.defender)))
@@ -119,7 +94,7 @@ def stance_options(realm: "Realm", play: Play, p: int) -> list[Option]:
     return options
 
 
-def decide_stance(realm: "Realm", play: Play, p: int) -> int | None:
+def decide_stance(realm: WorldState, play: Play, p: int) -> int | None:
     """``p`` decides its stance now; returns the side joined or ``None`` (stays out)."""
     c = realm.countries[p]
     d = c.engine.decide("play_stance", realm.context(c), stance_options(realm, play, p))
@@ -129,7 +104,7 @@ def decide_stance(realm: "Realm", play: Play, p: int) -> int | None:
     return ATTACKER if d.winner.label.startswith("join attacker") else DEFENDER
 
 
-def stance_scores(realm: "Realm", play: Play, p: int) -> tuple[float, float, float]:
+def stance_scores(realm: WorldState, play: Play, p: int) -> tuple[float, float, float]:
     """``(neutrality, attacker side, defender side)`` scores of ``p`` without sway."""
     c = realm.countries[p]
     saved = {s: play.sway.pop((p, s), None) for s in (ATTACKER, DEFENDER)}
@@ -140,7 +115,7 @@ def stance_scores(realm: "Realm", play: Play, p: int) -> tuple[float, float, flo
     return float(d.base[0]), float(d.base[1]), float(d.base[2])
 
 
-def join(realm: "Realm", play: Play, p: int, side: int, how: str) -> None:
+def join(realm: WorldState, play: Play, p: int, side: int, how: str) -> None:
     """``p`` joins ``side``; neutrals' sympathy for the other side rises with the backer's strength."""
     play.sides[side].append(p)
     if p in play.neutral:
@@ -156,7 +131,7 @@ def join(realm: "Realm", play: Play, p: int, side: int, how: str) -> None:
     realm.chronicle.add(realm.week, "play", f"{c.name} joins {leader}'s side in play #{play.id} ({how})", p)
 
 
-def participants(realm: "Realm", play: Play) -> list[int]:
+def participants(realm: WorldState, play: Play) -> list[int]:
     """Countries relevant to either leader that are free to take part."""
     out = set(relevant(realm, play.attacker)) | set(relevant(realm, play.defender))
     return sorted(
@@ -166,7 +141,7 @@ def participants(realm: "Realm", play: Play) -> list[int]:
     )
 
 
-def open_play(realm: "Realm", attacker: Country, defender: Country, goal: str, state: int, infamy: float) -> Play:
+def open_play(realm: WorldState, attacker: Country, defender: Country, goal: str, state: int, infamy: float) -> Play:
     """Start a play: sympathy is drawn for every participant, who then choose a stance."""
     play = Play(realm.next_id(), attacker.index, defender.index, goal, state, infamy, realm.week)
     play.sides[ATTACKER].append(attacker.index)
@@ -185,7 +160,7 @@ def open_play(realm: "Realm", attacker: Country, defender: Country, goal: str, s
     return play
 
 
-def draw_sympathy(realm: "Realm", play: Play) -> None:
+def draw_sympathy(realm: WorldState, play: Play) -> None:
     """Every participant's semi-random sympathy for both sides; they start neutral."""
     for p in participants(realm, play):
         c = realm.countries[p]
@@ -197,13 +172,13 @@ def draw_sympathy(realm: "Realm", play: Play) -> None:
         play.neutral.append(p)
 
 
-def sway_budget(realm: "Realm", play: Play, side: int) -> float:
+def sway_budget(realm: WorldState, play: Play, side: int) -> float:
     """Sway points the leader of ``side`` can offer: ``sway_budget``, more when it lacks confidence."""
     values = realm.context(realm.countries[play.leader(side)]).values
     return values["sway_budget"] * (1.0 + max(0.0, -confidence(realm, play, side)) / 50.0)
 
 
-def offer_sways(realm: "Realm", play: Play, side: int) -> None:
+def offer_sways(realm: WorldState, play: Play, side: int) -> None:
     """The leader of ``side`` sways the cheapest neutrals it can afford."""
     leader = realm.countries[play.leader(side)]
     values = realm.context(leader).values
@@ -229,7 +204,7 @@ def offer_sways(realm: "Realm", play: Play, side: int) -> None:
             join(realm, play, p, side, f"swayed by {leader.name} with {cost}")
 
 
-def boldness(realm: "Realm", play: Play, side: int) -> float:
+def boldness(realm: WorldState, play: Play, side: int) -> float:
     """A semi-random boldness draw for a leader (plus ``annexation_boldness`` when facing annexation)."""
     leader = realm.countries[play.leader(side)]
     values = realm.context(leader).values
@@ -240,7 +215,7 @@ def boldness(realm: "Realm", play: Play, side: int) -> float:
     return draw
 
 
-def resolve(realm: "Realm", play: Play) -> str:
+def resolve(realm: WorldState, play: Play) -> str:
     """End of the play: the attacker, then the defender, may back down; else war. Returns the outcome."""
     for side in (ATTACKER, DEFENDER):
         leader = realm.countries[play.leader(side)]
@@ -259,7 +234,7 @@ def _backdown_record(play: Play, side: int, conf: float, bold: float, threshold:
     }
 
 
-def close(realm: "Realm", play: Play) -> None:
+def close(realm: WorldState, play: Play) -> None:
     """Remove a play and free its members."""
     for side in play.sides:
         for i in side:

@@ -9,12 +9,8 @@ change points to the political strategy.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from gaikit.plugins.games.realm.state import WorldState
 from gaikit.plugins.games.realm.world import Country
-
-if TYPE_CHECKING:
-    from gaikit.plugins.games.realm.simulation import Realm
 
 LEVELS = ("low", "medium", "high")
 #: option -> (law attribute, change)
@@ -26,7 +22,7 @@ REFORMS = {
 }
 
 
-def pass_law(realm: "Realm", c: Country, reform: str) -> bool:
+def pass_law(realm: WorldState, c: Country, reform: str) -> bool:
     """Apply ``reform`` (if within bounds), chronicle it and fire ``law_passed``; returns whether it changed."""
     law, change = REFORMS[reform]
     level = getattr(c, law) + change
@@ -38,7 +34,7 @@ def pass_law(realm: "Realm", c: Country, reform: str) -> bool:
     return True
 
 
-def yearly_politics(realm: "Realm", c: Country) -> str | None:
+def yearly_politics(realm: WorldState, c: Country) -> str | None:
     """Decide this year's reform; returns the reform passed, if any."""
     ctx = realm.context(c)
     d = c.engine.decide("politics", ctx)

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Sequence
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from gaikit.plugins.games.realm.simulation import Realm
+from gaikit.plugins.games.realm.world import Country
 
 #: Series recorded per country, with their plot labels.
 SERIES: dict[str, str] = {"gdp": "GDP per week", "treasury": "treasury", "army": "army (battalions)"}
@@ -27,12 +26,12 @@ class Series:
         self.weeks: list[int] = []
         self.data: dict[str, list[np.ndarray]] = {key: [] for key in SERIES}
 
-    def record(self, realm: "Realm") -> None:
-        """Sample the world now."""
-        self.weeks.append(realm.week)
-        self.data["gdp"].append(realm.economy.gdp.copy())
-        self.data["treasury"].append(np.array([c.treasury for c in realm.countries]))
-        self.data["army"].append(np.array([c.army for c in realm.countries]))
+    def record(self, week: int, gdp: np.ndarray, countries: Sequence[Country]) -> None:
+        """Sample the world in ``week``: each country's GDP (by index), treasury and army."""
+        self.weeks.append(week)
+        self.data["gdp"].append(gdp.copy())
+        self.data["treasury"].append(np.array([c.treasury for c in countries]))
+        self.data["army"].append(np.array([c.army for c in countries]))
 
     def array(self, key: str) -> np.ndarray:
         """``(samples, countries)`` array of one series."""

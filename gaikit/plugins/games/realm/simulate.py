@@ -1,5 +1,7 @@
-"""Whole-world runs: simulate a realm, write its outputs, explain a country's decisions on a date.
+"""Realm's world: simulate a whole realm, write its outputs, explain a country's decisions on a date.
 
+:class:`RealmWorld` is realm's :class:`~gaikit.core.world.World`,
+registered through ``gaikit_register_worlds`` (:func:`register_world`).
 ``run_world`` is what ``gaikit run realm --agent strategy`` does: every
 country is a strategy agent, nothing learns. The run directory gets
 ``config.yaml``, ``chronicle.txt``, ``series.csv``, ``summary.json`` and
@@ -15,9 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
+from gaikit.core.config import RunConfig
 from gaikit.core.errors import ConfigError
+from gaikit.core.hookspecs import Register
+from gaikit.core.world import World
+from gaikit.plugins.games.realm.config import RealmConfig, check_player
 from gaikit.plugins.games.realm.features import FEATURES
-from gaikit.plugins.games.realm.simulation import Realm
+from gaikit.plugins.games.realm.simulation import new_world, run, summary
+from gaikit.plugins.games.realm.state import WorldState
 from gaikit.plugins.games.realm.world import Country, country_names, date_of, week_of
 from gaikit.strategies.compiled import StrategySet
 from gaikit.strategies.explain import explain_decision
@@ -47,18 +54,18 @@ def load_realm_strategies(file: str | Path | None = None, mods: Sequence[str | P
     return load_strategies(file or REALM_YAML, list(mods), game_features=FEATURES)
 
 
-def build_world(spec: WorldSpec, recorder: Callable[..., None] | None = None) -> Realm:
+def build_world(spec: WorldSpec, recorder: Callable[..., None] | None = None) -> WorldState:
     """A fresh world for ``spec`` (not yet run)."""
     strategies = load_realm_strategies(spec.file, spec.mods)
-    return Realm(
+    return new_world(
         strategies, countries=spec.countries, states_per_country=spec.states_per_country, seed=spec.seed,
         rules=spec.rules, player=spec.player, forecast=spec.forecast, recorder=recorder,
     )
 
 
-def _summary_lines(realm: Realm) -> list[str]:
+def _summary_lines(realm: WorldState) -> list[str]:
     lines = [f"{'country':<11} {'states':>6} {'GDP/week':>9} {'treasury':>10} {'army':>6} {'bankrupt':>8}  strategies"]
-    for row in realm.summary():
+    for row in summary(realm):
         strategies = ", ".join(row["strategies"].values())
         state = "annexed" if row["eliminated"] else ""
         lines.append(f"{row['country']:<11} {row['states']:>6} {row['gdp']:>9.0f} {row['treasury']:>10.0f} "
@@ -66,17 +73,17 @@ def _summary_lines(realm: Realm) -> list[str]:
     return lines
 
 
-def run_world(spec: WorldSpec, run_dir: Path, echo: Callable[[str], None], config_text: str = "") -> Realm:
+def run_world(spec: WorldSpec, run_dir: Path, echo: Callable[[str], None], config_text: str = "") -> WorldState:
     """Simulate ``spec.years`` years, print the chronicle and a summary, write the run directory."""
     realm = build_world(spec)
-    realm.run(spec.years * 52)
+    run(realm, spec.years * 52)
     run_dir.mkdir(parents=True, exist_ok=True)
     if config_text:
         (run_dir / "config.yaml").write_text(config_text, encoding="utf-8")
     chronicle = realm.chronicle.text()
     (run_dir / "chronicle.txt").write_text(chronicle, encoding="utf-8")
     realm.series.write_csv(run_dir / "series.csv")
-    (run_dir / "summary.json").write_text(json.dumps(realm.summary(), indent=2, default=float) + "\n", encoding="utf-8")
+    (run_dir / "summary.json").write_text(json.dumps(summary(realm), indent=2, default=float) + "\n", encoding="utf-8")
     plot = realm.series.plot(run_dir / "plots" / "realm.png", title=f"realm, seed {spec.seed}, {spec.years} years")
     echo(chronicle.rstrip("\n"))
     echo("")
@@ -118,7 +125,7 @@ def explain_at(spec: WorldSpec, country: str, date: str) -> list[dict[str, Any]]
         found["items"].append((kind, decision, note))
 
     realm = build_world(spec, recorder)
-    realm.run(target)
+    run(realm, target)
     records = []
     compensation = realm.strategies.defines.compensation
     for kind, decision, note in found["items"]:
@@ -149,3 +156,41 @@ def format_backdown(record: Mapping[str, Any]) -> str:
     return (f"backdown [time={record['time']}, agent={record['agent']}] play #{record['play']} as {record['side']}: "
             f"confidence {record['confidence']:+.1f} + boldness {record['boldness']:.1f} = "
             f"{record['confidence'] + record['boldness']:+.1f} vs threshold {record['threshold']:g} -> {verdict}")
+
+
+class RealmWorld(World):
+    """Realm simulated whole: every country a strategy engine (``gaikit run realm --agent strategy``)."""
+
+    name = "realm"
+
+    def __init__(self, config: RealmConfig) -> None:
+        self.config = check_player(config)
+
+    def spec(self, config: RunConfig) -> WorldSpec:
+        """The world a run config describes (game options, strategy file, mods and rules, train seed)."""
+        cfg = self.config
+        return WorldSpec(
+            seed=config.train.seed, years=cfg.years, countries=cfg.countries, states_per_country=cfg.states_per_country,
+            player=cfg.player, rules={**cfg.rules, **config.strategy.rules}, file=config.strategy.file,
+            mods=[*cfg.mods, *config.strategy.mods], forecast=cfg.forecast,
+        )
+
+    def run(self, config: RunConfig, run_dir: Path, echo: Callable[[str], None]) -> int:
+        """Simulate ``game.years`` years, print the chronicle and a summary, write the run directory."""
+        run_world(self.spec(config), run_dir, echo, config_text=config.to_yaml())
+        return 0
+
+    def explain_decisions(self, config: RunConfig, actor: str, date: str) -> list[dict[str, Any]]:
+        """Explanations of country ``actor``'s decisions in the week of ``date``."""
+        return explain_at(self.spec(config), actor, date)
+
+
+def make_realm_world(config: RealmConfig) -> RealmWorld:
+    """Factory registered as world ``realm``."""
+    return RealmWorld(config)
+
+
+def register_world(register: Register) -> None:
+    """Register realm's world (for ``gaikit_register_worlds``)."""
+    register("realm", make_realm_world, config=RealmConfig,
+             description="the whole realm, every country a strategy agent; --agent strategy simulates it")

@@ -26,7 +26,7 @@ updates the spending variables before the next one is chosen.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -35,11 +35,9 @@ from gaikit.plugins.games.realm.economy import (
 )
 from gaikit.plugins.games.realm.features import construction_slots, spending_features
 from gaikit.plugins.games.realm.forecast import SpendingVariables, forecast
+from gaikit.plugins.games.realm.state import WorldState
 from gaikit.plugins.games.realm.world import ADMIN, BARRACKS, BUILDINGS, INDUSTRY, WORKSHOP, Country, Project
 from gaikit.strategies.engine import Context, Decision, Option
-
-if TYPE_CHECKING:
-    from gaikit.plugins.games.realm.simulation import Realm
 
 SUBSIDY = "subsidy"
 #: The strategy value a tier's surplus must exceed before the tier is bought.
@@ -76,7 +74,7 @@ def allowed_decrease(surplus: float, reserves: float, in_debt: bool, values: dic
     return tiers
 
 
-def option_features(realm: "Realm", sv: SpendingVariables, kind: int, state: int, border: bool, losses: float = 0.0) -> dict[str, float]:
+def option_features(realm: WorldState, sv: SpendingVariables, kind: int, state: int, border: bool, losses: float = 0.0) -> dict[str, float]:
     """The ``spending`` option features of building ``kind`` in ``state``."""
     econ = realm.economy
     good = PRODUCES.get(kind)
@@ -91,7 +89,7 @@ def option_features(realm: "Realm", sv: SpendingVariables, kind: int, state: int
     }
 
 
-def free_workers(realm: "Realm", c: Country) -> np.ndarray:
+def free_workers(realm: WorldState, c: Country) -> np.ndarray:
     """Workers (millions) still free in every state, counting queued industry."""
     m = realm.map
     used = m.levels[:, :3].sum(axis=1).astype(np.float64)
@@ -101,16 +99,16 @@ def free_workers(realm: "Realm", c: Country) -> np.ndarray:
     return WORKFORCE_SHARE * m.pop - used * WORKERS_PER_LEVEL
 
 
-def _losses(realm: "Realm", states: list[int], kind: int) -> float:
+def _losses(realm: WorldState, states: list[int], kind: int) -> float:
     m, econ = realm.map, realm.economy
     return float(sum(-econ.profit[s, kind] * m.levels[s, kind] for s in states if m.levels[s, kind] > 0 and econ.profit[s, kind] < 0))
 
 
-def _option(realm: "Realm", sv: SpendingVariables, kind: int, s: int, border: list[int]) -> Option:
+def _option(realm: WorldState, sv: SpendingVariables, kind: int, s: int, border: list[int]) -> Option:
     return Option(BUILDINGS[kind], f"{BUILDINGS[kind]}@{realm.state_name(s)}", option_features(realm, sv, kind, s, s in border))
 
 
-def increase_options(realm: "Realm", c: Country, sv: SpendingVariables) -> list[Option]:
+def increase_options(realm: WorldState, c: Country, sv: SpendingVariables) -> list[Option]:
     """What ``c`` could start: each industry in its best state, barracks in two states, administration, subsidies."""
     m, econ = realm.map, realm.economy
     states = [int(s) for s in np.flatnonzero(m.owner == c.index)]
@@ -134,7 +132,7 @@ def increase_options(realm: "Realm", c: Country, sv: SpendingVariables) -> list[
     return options
 
 
-def decrease_options(realm: "Realm", c: Country, sv: SpendingVariables) -> list[Option]:
+def decrease_options(realm: WorldState, c: Country, sv: SpendingVariables) -> list[Option]:
     """What ``c`` could cut: a barracks and an administration level, subsidies, its worst industries."""
     m, econ = realm.map, realm.economy
     states = [int(s) for s in np.flatnonzero(m.owner == c.index)]
@@ -162,7 +160,7 @@ def weekly_cost(option: Option) -> float:
     return float(BUILD_COST[kind]) / BUILD_WEEKS + float(UPKEEP[kind])
 
 
-def funds(realm: "Realm", c: Country) -> float:
+def funds(realm: WorldState, c: Country) -> float:
     """Weekly money for buying: this week's balance plus a ``RESERVE_WEEKS`` share of the reserves."""
     return float(realm.economy.balance[c.index]) + max(c.treasury, 0.0) / RESERVE_WEEKS
 
@@ -171,7 +169,7 @@ def _state_of(option: Option) -> str:
     return option.label.split("@", 1)[1]
 
 
-def apply_increase(realm: "Realm", c: Country, option: Option) -> float:
+def apply_increase(realm: WorldState, c: Country, option: Option) -> float:
     """Start the chosen change; returns the weekly cost it adds (construction and upkeep, or the subsidy)."""
     if option.kind == SUBSIDY:
         c.subsidised.add(BUILDINGS.index(option.label.split(" ", 1)[1]))
@@ -182,7 +180,7 @@ def apply_increase(realm: "Realm", c: Country, option: Option) -> float:
     return cost + float(UPKEEP[kind])
 
 
-def apply_decrease(realm: "Realm", c: Country, option: Option) -> float:
+def apply_decrease(realm: WorldState, c: Country, option: Option) -> float:
     """Carry out the chosen cut; returns the weekly spending it saves."""
     if option.kind == SUBSIDY:
         c.subsidised.discard(BUILDINGS.index(option.label.split(" ", 1)[1]))
@@ -192,7 +190,7 @@ def apply_decrease(realm: "Realm", c: Country, option: Option) -> float:
     return float(UPKEEP[kind]) + (ARMY_UPKEEP if kind == BARRACKS else 0.0)
 
 
-def _decide_cut(realm: "Realm", c: Country, ctx: Context, options: list[Option], allowed: set[str], surplus: float) -> Decision:
+def _decide_cut(realm: WorldState, c: Country, ctx: Context, options: list[Option], allowed: set[str], surplus: float) -> Decision:
     d = c.engine.decide("spending", ctx, options, direction="decrease", allowed_tiers=allowed)
     if d.winner is not None and d.winner.kind in (b for b in BUILDINGS[:3]) and d.tiers[d.index][0] != "must-not-have":
         # cutting an industry saves the budget nothing: only must-not-have industries go
@@ -202,7 +200,7 @@ def _decide_cut(realm: "Realm", c: Country, ctx: Context, options: list[Option],
     return d
 
 
-def review_spending(realm: "Realm", c: Country, sweep: bool = True) -> list[dict[str, Any]]:
+def review_spending(realm: WorldState, c: Country, sweep: bool = True) -> list[dict[str, Any]]:
     """One review: cuts (what the budget demands), then purchases; returns the changes made.
 
     Cheap months are skipped: must-not-have cuts are swept only when
@@ -266,12 +264,12 @@ def review_spending(realm: "Realm", c: Country, sweep: bool = True) -> list[dict
     return changes
 
 
-def features_queue_free(realm: "Realm", c: Country) -> int:
+def features_queue_free(realm: WorldState, c: Country) -> int:
     """Free construction slots now."""
     return construction_slots(float(realm.economy.gdp[c.index])) - len(c.queue)
 
 
-def advance_construction(realm: "Realm", c: Country) -> list[Project]:
+def advance_construction(realm: WorldState, c: Country) -> list[Project]:
     """One week of construction: finished projects become building levels; returns them."""
     done = []
     for p in c.queue:

@@ -12,16 +12,13 @@ and the loser's desire toward the winner gains ``desire_points_war``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from gaikit.plugins.games.realm.diplomacy import add_desire_points
-from gaikit.plugins.games.realm.plays import ATTACKER, DEFENDER, Play, close
-
-if TYPE_CHECKING:
-    from gaikit.plugins.games.realm.simulation import Realm
+from gaikit.plugins.games.realm.disputes import ATTACKER, DEFENDER, Play, War
+from gaikit.plugins.games.realm.plays import close
+from gaikit.plugins.games.realm.state import WorldState
+from gaikit.plugins.games.realm.territory import transfer_state
 
 HOME_BONUS = 1.2
 SCORE_RATE = 8.0
@@ -33,21 +30,7 @@ TRIBUTE_WEEKS = 16      # tribute: this many weeks of the loser's income
 REPARATION_WEEKS = 10   # reparations paid by a losing attacker
 
 
-@dataclass
-class War:
-    """A war that grew out of a play; ``score`` is from the attacker's point of view."""
-
-    play: Play
-    started: int
-    score: float = 0.0
-
-    @property
-    def id(self) -> int:
-        """The play's id."""
-        return self.play.id
-
-
-def strengths(realm: "Realm", war: War) -> tuple[float, float]:
+def strengths(realm: WorldState, war: War) -> tuple[float, float]:
     """Attacker and defender side strength (the defender leader fights at home)."""
     play = war.play
     att = sum(realm.countries[i].army for i in play.sides[ATTACKER]) + 0.1
@@ -55,7 +38,7 @@ def strengths(realm: "Realm", war: War) -> tuple[float, float]:
     return att, dfn
 
 
-def start_war(realm: "Realm", play: Play) -> War:
+def start_war(realm: WorldState, play: Play) -> War:
     """Turn a play into a war."""
     war = War(play, realm.week)
     for side in play.sides:
@@ -68,7 +51,7 @@ def start_war(realm: "Realm", play: Play) -> War:
     return war
 
 
-def tick_war(realm: "Realm", war: War, rng: np.random.Generator) -> str | None:
+def tick_war(realm: WorldState, war: War, rng: np.random.Generator) -> str | None:
     """One week of fighting; returns the outcome when the war ends (``attacker``, ``defender``, ``white_peace``)."""
     att, dfn = strengths(realm, war)
     share = att / (att + dfn)
@@ -86,13 +69,13 @@ def tick_war(realm: "Realm", war: War, rng: np.random.Generator) -> str | None:
     return None
 
 
-def enforce_goal(realm: "Realm", play: Play) -> str:
+def enforce_goal(realm: WorldState, play: Play) -> str:
     """The attacker gets its war goal (after a won war or when the defender backs down); returns a description."""
     attacker, defender = realm.countries[play.attacker], realm.countries[play.defender]
     if play.goal == "conquer_state":
         if realm.map.owner[play.state] != defender.index:
             return f"{realm.state_name(play.state)} is no longer {defender.name}'s: the goal is void"
-        realm.transfer_state(play.state, attacker, defender)
+        transfer_state(realm, play.state, attacker, defender)
         return f"{attacker.name} takes {realm.state_name(play.state)} from {defender.name}"
     amount = TRIBUTE_WEEKS * float(realm.economy.income[defender.index])
     defender.treasury -= amount
@@ -100,7 +83,7 @@ def enforce_goal(realm: "Realm", play: Play) -> str:
     return f"{defender.name} pays {attacker.name} a tribute of {amount:.0f}"
 
 
-def end_war(realm: "Realm", war: War, outcome: str) -> None:
+def end_war(realm: WorldState, war: War, outcome: str) -> None:
     """Peace: enforce the result, fire events, free the members."""
     play = war.play
     attacker, defender = realm.countries[play.attacker], realm.countries[play.defender]

@@ -1,8 +1,6 @@
-"""Building strategy agents from the CLI: strategy files by game, game features, the ``strategy`` builder.
+"""Strategy files by game: the file a plugin registered for a game, loaded against the game's features.
 
-Registers the ``strategy`` agent kind, so ``gaikit run GAME --agent strategy
-[--strategy FILE] [--mod DIR] [--set strategy.rules.ai_aggression=high]``
-plays GAME with its shipped (or the given) strategy file.
+Used by the ``strategy`` agent kind and by ``gaikit strategy``/``gaikit odds``.
 """
 
 from __future__ import annotations
@@ -10,12 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from gaikit.cli.agents import register_agent_builder
-from gaikit.core.build import AgentContext
-from gaikit.core.console import warn
 from gaikit.core.errors import ConfigError, GaikitError
 from gaikit.core.registry import Registry
-from gaikit.strategies.agent import StrategyAgent
 from gaikit.strategies.compiled import StrategySet
 from gaikit.strategies.loader import load_strategies
 
@@ -60,18 +54,3 @@ def load_for_game(
     if game is not None and declared is not None and declared != game and declared in registry.names("games"):
         raise ConfigError(f"{file}: game: the strategies are for {strategies.model.game!r}, not {game!r}")
     return strategies
-
-
-def build_strategy_agent(ctx: AgentContext) -> StrategyAgent:
-    """The ``strategy`` agent builder: strategy file + mods + rules from ``RunConfig.strategy``."""
-    cfg = ctx.config.strategy
-    game_name = ctx.config.game.name
-    strategies = load_for_game(ctx.registry, game_name, cfg.file, cfg.mods, features=ctx.game.feature_names())
-    for message in strategies.warnings:
-        warn(message)
-    return StrategyAgent(
-        ctx.game, strategies, num_envs=ctx.num_envs, seed=ctx.seed, rules=cfg.rules, action_space=ctx.action_space
-    )
-
-
-register_agent_builder("strategy", build_strategy_agent)
