@@ -28,6 +28,8 @@ KIND_SECTIONS = {
     "SEL": ("Action selectors", "SelectorContract"),
     "GAME": ("Games", "GameContract"),
     "STRAT": ("Strategy files", "StrategyFileContract"),
+    "AGENT": ("Agent kinds", "AgentContract"),
+    "WORLD": ("Worlds", "WorldContract"),
 }
 
 
@@ -113,7 +115,11 @@ def render_contracts() -> str:
         "  installed plugin `PLUGIN` registered (entry-point name as `gaikit plugins` shows it;",
         "  repeatable; shell wildcards such as `'builtin-*'` allowed), each built with its",
         "  default config against sample spaces (`gaikit.testing.spaces`: probed, or declared",
-        "  with `@sample_spaces(...)` on the factory).",
+        "  with `@sample_spaces(...)` on the factory). An agent kind is built the way",
+        "  `gaikit run GAME --agent KIND` builds it, for each game declared with",
+        "  `@agent_games(...)` on its factory, or else for the first of `CartPole-v1`, `realm`",
+        "  and the other registered games it builds for; a world runs a short run of its default",
+        "  config (`years` and similar fields set to 1, or `@world_sample(...)` options).",
         "- Subclass a base class below in your own tests and provide its fixtures to test",
         "  other spaces or configs; `examples/gaikit-plugin-example/` shows both ways.",
         "- `gaikit plugins --check` builds and uses every component once, without pytest,",

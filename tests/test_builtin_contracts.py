@@ -10,10 +10,10 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-from gaikit.core.registry import get_registry
+from gaikit.core.registry import KINDS, get_registry
 from gaikit.testing import LearnerContract, MemoryContract, registered_maker
 from gaikit.testing.makers import matching_plugins
-from gaikit.testing.registered import contract_classes
+from gaikit.testing.registered import KIND_CLASSES, contract_classes
 
 BUILTIN = ("builtin-*",)
 
@@ -21,12 +21,15 @@ globals().update(contract_classes(BUILTIN, module=__name__, prefix="TestBuiltin"
 
 
 def test_every_builtin_kind_is_covered() -> None:
-    """All six built-in plugins load, and every kind they supply gets a contract class here."""
+    """All eight built-in plugins load, and every kind they supply (agent kinds and worlds too) gets a contract class here."""
     registry = get_registry()
-    assert len(matching_plugins(registry, BUILTIN)) == 6
+    assert len(matching_plugins(registry, BUILTIN)) == len(KINDS) == 8
     kinds = {spec.kind for spec in registry.all() if spec.plugin.startswith("builtin-")}
+    assert kinds == set(KINDS)
     for kind in kinds:
-        assert f"TestBuiltin{kind.capitalize()}" in globals(), kind
+        assert kind in KIND_CLASSES, f"no contract for kind {kind!r}"
+        generated = globals().get(f"TestBuiltin{kind.capitalize()}")
+        assert generated is not None and issubclass(generated, KIND_CLASSES[kind]), kind
 
 
 class TestBuiltinPrioritizedFollowsPriorities(MemoryContract):

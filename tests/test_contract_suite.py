@@ -299,3 +299,35 @@ def test_suite_is_not_collected_without_the_option(pytester: pytest.Pytester) ->
     result = pytester.runpytest("-p", "no:cacheprovider", "--collect-only", "-q")
     assert result.ret == pytest.ExitCode.OK
     assert [line for line in result.outlines if "::" in line] == ["test_one.py::test_one"]
+
+
+AGENTS_AND_WORLDS_CONFTEST = """
+import agents_and_worlds
+from gaikit.core.registry import plugin_manager
+
+plugin_manager().register(agents_and_worlds.SamplesPlugin(), name="samples-example")
+"""
+
+
+def test_option_runs_the_agent_and_world_contracts_over_a_plugin(pytester: pytest.Pytester) -> None:
+    """``--gaikit-contract`` gives a third-party plugin's agent kinds and worlds their contracts too."""
+    pytester.makepyfile(agents_and_worlds=(SAMPLES / "agents_and_worlds.py").read_text())
+    pytester.makeconftest(AGENTS_AND_WORLDS_CONFTEST)
+    outcome = run(pytester, "--gaikit-contract=samples-example", "-k", "coin]")
+    good = [name for name in outcome.passed if name.endswith("[coin]")]
+    assert len(good) == 8 + 6, outcome.failed  # every AGENT and WORLD clause, on the good agent kind and world
+    assert "TestAgents::test_agent_0_builds[coin]" in good and "TestWorlds::test_world_5_explains_a_known_actor[coin]" in good
+    assert not outcome.failed
+    outcome = run(pytester, "--gaikit-contract=samples-example", "-k", "out-of-range or unseeded")
+    unseeded = {name for name in outcome.failed if name.endswith("[coin-unseeded]")}
+    assert unseeded == {
+        "TestAgents::test_agent_4_seeded_determinism[coin-unseeded]",
+        "TestWorlds::test_world_2_same_config_same_world[coin-unseeded]",
+        "TestWorlds::test_world_5_explains_a_known_actor[coin-unseeded]",
+    }
+    assert "[WORLD-2 the same run config and seed give the same outputs" in outcome.failed[
+        "TestWorlds::test_world_2_same_config_same_world[coin-unseeded]"]
+    out_of_range = {name: message for name, message in outcome.failed.items() if name.endswith("[coin-out-of-range]")}
+    assert len(out_of_range) == 7, "every clause but AGENT-0 plays the agent, and its actions stop play"
+    assert all("[AGENT-1 act returns one valid action per env" in message for message in out_of_range.values())
+    assert "action 2 not in Discrete(2)" in out_of_range["TestAgents::test_agent_1_valid_actions[coin-out-of-range]"]

@@ -61,5 +61,5 @@ def test_a_changed_docstring_is_detected(gen: ModuleType, monkeypatch: pytest.Mo
 def test_every_clause_is_enforced_and_every_enforced_clause_exists() -> None:
     checks = [p for p in (ROOT / "gaikit" / "testing").glob("*.py") if p.name != "clauses.py"]
     source = "\n".join(p.read_text(encoding="utf-8") for p in checks)
-    used = set(re.findall(r'"((?:PLUG|ENC|MEM|LRN|SEL|GAME|STRAT)-\d+)"', source))
+    used = set(re.findall(r'"((?:PLUG|ENC|MEM|LRN|SEL|GAME|STRAT|AGENT|WORLD)-\d+)"', source))
     assert used == set(CLAUSES)

@@ -55,9 +55,10 @@ def registered() -> Iterator[Callable[[object, str], None]]:
 
 
 def checked_components() -> list[object]:
-    """The registered components ``--check`` checks: every kind with a contract, not agent kinds or worlds."""
+    """The registered components ``--check`` checks: every kind, agent kinds and worlds included."""
     specs = [spec for spec in get_registry().all() if spec.kind in CHECKED_KINDS]
-    assert {spec.kind for spec in specs} == {"encoders", "memories", "learners", "selectors", "games", "strategies"}
+    assert {spec.kind for spec in specs} == {
+        "encoders", "memories", "learners", "selectors", "games", "strategies", "agents", "worlds"}
     return specs
 
 

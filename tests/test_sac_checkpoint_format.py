@@ -22,12 +22,13 @@ from gaikit.plugins.learners.tqc import TQCConfig, make_tqc
 
 from _sac_spaces import ACTIONS, OBS
 
-SAVED = torch.load(Path(__file__).parent / "data" / "sac_tqc_states_format1.pt", weights_only=True)
+FIXTURE = Path(__file__).parent / "data" / "sac_tqc_states_format1.pt"
 
 
 @pytest.mark.parametrize("case", ["sac", "sac_sde", "tqc"])
 def test_state_saved_by_the_previous_learner_loads_and_resumes(case):
-    saved = SAVED[case]
+    # Loaded per test: Adam adopts the loaded moment tensors and the update changes them in place.
+    saved = torch.load(FIXTURE, weights_only=True)[case]
     encoder = lambda: make_vector_encoder(OBS, VectorEncoderConfig(hidden=[]))  # noqa: E731
     if saved["algo"] == "sac":
         learner = make_sac(OBS, ACTIONS, encoder, SACConfig(**saved["config"]), seed=99)

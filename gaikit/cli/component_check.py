@@ -11,11 +11,19 @@ from typing import Any
 import typer
 
 from gaikit.core.registry import SINGULAR, Registry
-from gaikit.testing.smoke import check_registry
+from gaikit.testing.smoke import USE, check_component
+
+
+#: Kinds with a contract to check: every kind, agent kinds (built for a game) and worlds (a short run) included.
+CHECKED_KINDS: tuple[str, ...] = tuple(USE)
 
 
 def check_rows(registry: Registry) -> list[dict[str, Any]]:
-    """One row per component: kind, name, plugin, ``ok``/``failed``, and the spaces used or the reason."""
+    """One row per component with a contract: kind, name, plugin, ``ok``/``failed``, and the spaces used or the reason.
+
+    Agent kinds are built for a game (declared with ``agent_games``, or probed) and act once;
+    worlds run a short run into a temporary directory.
+    """
     return [
         {
             "kind": SINGULAR[result.spec.kind],
@@ -24,7 +32,7 @@ def check_rows(registry: Registry) -> list[dict[str, Any]]:
             "status": "ok" if result.ok else "failed",
             "detail": result.detail,
         }
-        for result in check_registry(registry)
+        for result in (check_component(spec, registry) for spec in registry.all() if spec.kind in CHECKED_KINDS)
     ]
 
 

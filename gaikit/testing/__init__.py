@@ -30,9 +30,13 @@ _EXPORTS = {
     "SelectorContract": "gaikit.testing.selector",
     "GameContract": "gaikit.testing.game",
     "StrategyFileContract": "gaikit.testing.strategy",
+    "AgentContract": "gaikit.testing.agent",
+    "WorldContract": "gaikit.testing.world",
     "ContractViolation": "gaikit.testing.clauses",
     "CLAUSES": "gaikit.testing.clauses",
     "sample_spaces": "gaikit.testing.spaces",
+    "agent_games": "gaikit.testing.spaces",
+    "world_sample": "gaikit.testing.spaces",
     "registered_maker": "gaikit.testing.makers",
 }
 

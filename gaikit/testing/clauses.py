@@ -72,6 +72,25 @@ CLAUSES: dict[str, str] = {
     "STRAT-1": "the registered path exists and is a YAML file or a directory holding YAML files",
     "STRAT-2": "the strategies load with gaikit's loader: valid schema, triggers read only known features and values",
     "STRAT-3": "loading warns of nothing (e.g. no key written twice)",
+    # agent kinds
+    "AGENT-0": "the kind builds an Agent the way gaikit run GAME --agent KIND does, for a game it supports",
+    "AGENT-1": "act returns one valid action per env: the vector env's batch shape, an integer or float dtype "
+               "castable to the space's, every row inside the action space, exploring or not",
+    "AGENT-2": "observe accepts the runner's Transition for every step of play, episode ends included",
+    "AGENT-3": "can_learn returns a bool, and learn, when it can, returns a dict of finite float metrics",
+    "AGENT-4": "the same seed and the same play give the same actions",
+    "AGENT-5": "a state_dict round trip into an agent built with another seed continues with the same actions",
+    "AGENT-6": "state_dict survives gaikit's checkpoint format unchanged",
+    "AGENT-7": "explain() is None or a JSON-serialisable dict or list; explain_records() a list of "
+               "JSON-serialisable dicts; describe() a JSON-serialisable dict",
+    # worlds
+    "WORLD-0": "the factory builds a World from its default config (made short) or declared options",
+    "WORLD-1": "run returns 0 and writes the run directory, whose config.yaml loads back as the run config",
+    "WORLD-2": "the same run config and seed give the same outputs: files and printed lines",
+    "WORLD-3": "explain_decisions on an unknown actor raises a ConfigError naming it",
+    "WORLD-4": "explain_decisions on a malformed date or one outside the simulated time raises ConfigError",
+    "WORLD-5": "explain_decisions on a known actor and a date inside the simulated time returns a list of "
+               "JSON-serialisable records, the same each time",
 }
 
 
@@ -79,6 +98,7 @@ CLAUSES: dict[str, str] = {
 BUILD_CLAUSE: dict[str, str] = {
     "encoders": "ENC-0", "memories": "MEM-0", "learners": "LRN-0",
     "selectors": "SEL-0", "games": "GAME-0", "strategies": "STRAT-1",
+    "agents": "AGENT-0", "worlds": "WORLD-0",
 }
 
 

@@ -9,19 +9,31 @@ authors who want to test the factory they registered::
 
 Makers take the arguments the contract suite passes (see each contract
 class); the component's config is its registered config model built with no
-options, exactly what a run without overrides uses.
+options, exactly what a run without overrides uses. An agent kind is built
+for a game the way ``gaikit run GAME --agent KIND`` builds it (the game's
+default config layered under the kind, then :func:`gaikit.core.build.build_run`);
+a world from its default config made short (:func:`world_options`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from pydantic import BaseModel, ValidationError
 
+from gaikit.core.config import ComponentConfig, RunConfig, TrainConfig, resolve_run_config
 from gaikit.core.registry import ComponentSpec, Registry, get_registry
-from gaikit.testing.spaces import candidates, declared_spaces, describe
+from gaikit.testing.spaces import SHORT_RUN, candidates, declared_spaces, declared_world_sample, describe
+
+if TYPE_CHECKING:
+    from gaikit.core.build import BuiltRun
+
+#: The game that plays any Gymnasium id (``gaikit run CartPole-v1``).
+GYMNASIUM_GAME = "gymnasium"
+#: The agent kind whose run of a world game simulates the world (``gaikit run realm --agent strategy``).
+WORLD_AGENT = "strategy"
 
 #: Seed the probe builds with (any fixed value: probing only asks "does it build").
 PROBE_SEED = 0
@@ -91,6 +103,74 @@ def strategy_path_maker(spec: ComponentSpec) -> Callable[[], Any]:
     return spec.factory
 
 
+def game_choice(registry: Registry, game: str) -> tuple[str, dict[str, Any]]:
+    """``(registered game, game options)`` for GAME as ``gaikit run GAME`` reads it: a game name or a Gymnasium id."""
+    if game in registry.names("games"):
+        return game, {}
+    if GYMNASIUM_GAME in registry.names("games"):
+        return GYMNASIUM_GAME, {"env_id": game}
+    raise ValueError(f"{game!r} is not a registered game, and no {GYMNASIUM_GAME!r} game is registered to play it")
+
+
+def agent_run_config(registry: Registry, kind: str, game: str, *, num_envs: int, seed: int) -> RunConfig:
+    """The run config of ``gaikit run GAME --agent KIND --envs N --seed S``: the game's defaults under the kind."""
+    name, options = game_choice(registry, game)
+    spec = registry.get("games", name)
+    defaults = spec.factory(spec.config.model_validate(options)).default_config_path()
+    return resolve_run_config(
+        registry, name, defaults, choices={"agent": kind},
+        overrides=[f"train.seed={seed}", f"train.envs={num_envs}"], game_options=options,
+    )
+
+
+def agent_maker(spec: ComponentSpec) -> Callable[..., "BuiltRun"]:
+    """``make_agent(game, *, num_envs, seed) -> BuiltRun``: game, vector envs and the agent, as ``gaikit run`` builds them."""
+
+    def make_agent(game: str, *, num_envs: int, seed: int) -> BuiltRun:
+        from gaikit.core.build import build_run  # torch only when agents are built
+
+        registry = get_registry()
+        config = agent_run_config(registry, spec.name, game, num_envs=num_envs, seed=seed)
+        if config.agent != spec.name:
+            raise ValueError(f"the run config chose agent {config.agent!r}, not {spec.name!r}")
+        return build_run(config, registry)
+
+    return make_agent
+
+
+def world_options(spec: ComponentSpec) -> BaseModel:
+    """A world's options for a short test run.
+
+    The options declared with :func:`gaikit.testing.spaces.world_sample`, or
+    else its default config with each :data:`~gaikit.testing.spaces.SHORT_RUN`
+    field it has (``years``...) set to 1 (the defaults if that does not validate).
+    """
+    declared = declared_world_sample(spec.factory)["options"]
+    if declared:
+        return spec.config.model_validate(declared)
+    short = {name: 1 for name in SHORT_RUN if name in spec.config.model_fields}
+    try:
+        return spec.config.model_validate(short)
+    except ValidationError:
+        return default_config(spec)
+
+
+def world_run_config(spec: ComponentSpec, seed: int = 0) -> RunConfig:
+    """The run config of ``gaikit run GAME --agent strategy --seed S`` for a short run of the world ``spec``."""
+    options = world_options(spec).model_dump(mode="json")
+    return RunConfig(game=ComponentConfig(name=spec.name, options=options), agent=WORLD_AGENT,
+                     train=TrainConfig(seed=seed))
+
+
+def world_maker(spec: ComponentSpec) -> Callable[[], Any]:
+    """``make_world() -> World`` with the short-run options (:func:`world_options`)."""
+
+    def make_world() -> Any:
+        return spec.factory(world_options(spec))
+
+    return make_world
+
+
 MAKERS: dict[str, Callable[[ComponentSpec], Callable[..., Any]]] = {
     "encoders": encoder_maker,
     "memories": memory_maker,
@@ -98,6 +178,8 @@ MAKERS: dict[str, Callable[[ComponentSpec], Callable[..., Any]]] = {
     "selectors": selector_maker,
     "games": game_maker,
     "strategies": strategy_path_maker,
+    "agents": agent_maker,
+    "worlds": world_maker,
 }
 
 
@@ -117,7 +199,11 @@ def matching_plugins(registry: Registry, patterns: Sequence[str]) -> list[str]:
 
 
 def build_once(spec: ComponentSpec, space: Any) -> Any:
-    """Build ``spec`` once against ``space`` (a sample space of its kind); returns the component."""
+    """Build ``spec`` once against ``space`` (a sample space of its kind); returns the component.
+
+    An agent kind's "space" is a game; it returns a :class:`~gaikit.core.build.BuiltRun`
+    whose envs the caller closes.
+    """
     make = maker(spec)
     if spec.kind == "encoders":
         return make(space)
@@ -131,7 +217,18 @@ def build_once(spec: ComponentSpec, space: Any) -> Any:
         return make(observation_space, action_space, lambda: FlattenEncoder(observation_space), seed=PROBE_SEED)
     if spec.kind == "selectors":
         return make(space, seed=PROBE_SEED)
+    if spec.kind == "agents":
+        return make(space, num_envs=2, seed=PROBE_SEED)
     return make()
+
+
+def candidate_samples(spec: ComponentSpec, registry: Registry | None = None) -> list[Any]:
+    """What to probe ``spec`` with: the kind's default candidates; for agent kinds then every other registered game."""
+    found = candidates(spec.kind)
+    if spec.kind == "agents":
+        registry = registry if registry is not None else get_registry()
+        found += [g for g in registry.names("games") if g not in found and g != GYMNASIUM_GAME]
+    return found
 
 
 @dataclass
@@ -156,11 +253,13 @@ def probe(spec: ComponentSpec) -> Probe:
     if declared is not None:
         return Probe(list(declared), [])
     refused: list[str] = []
-    for space in candidates(spec.kind):
+    for space in candidate_samples(spec):
         try:
-            build_once(spec, space)
+            built = build_once(spec, space)
         except Exception as exc:  # refusal: try the next candidate
             refused.append(f"{describe(space)}: {type(exc).__name__}: {exc}")
             continue
+        if spec.kind == "agents":
+            built.envs.close()
         return Probe([space], refused)
     return Probe([], refused)

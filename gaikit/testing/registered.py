@@ -15,6 +15,7 @@ wildcards match several.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any, Sequence
@@ -22,15 +23,20 @@ from typing import Any, Sequence
 import pytest
 
 from gaikit.core.registry import ComponentSpec, Registry, get_registry
+from gaikit.testing.agent import AgentContract
 from gaikit.testing.clauses import BUILD_CLAUSE, check, guarded, violation
 from gaikit.testing.encoder import EncoderContract
 from gaikit.testing.game import GameContract
 from gaikit.testing.learner import LearnerContract
-from gaikit.testing.makers import maker, matching_plugins, probe
+from gaikit.testing.makers import maker, matching_plugins, probe, world_run_config
 from gaikit.testing.memory import MemoryContract
 from gaikit.testing.selector import SelectorContract
-from gaikit.testing.spaces import declared_spaces, describe
+from gaikit.testing.spaces import declared_spaces, declared_world_sample, describe
 from gaikit.testing.strategy import StrategyFileContract
+from gaikit.testing.world import WorldContract
+
+#: Kinds built without a sample space (nothing to probe).
+UNPROBED = ("games", "strategies", "worlds")
 
 
 @dataclass(frozen=True)
@@ -48,7 +54,7 @@ def cases(registry: Registry, kind: str, patterns: Sequence[str]) -> list[Any]:
     for spec in registry.all():
         if spec.kind != kind or not any(fnmatchcase(spec.plugin, p) for p in patterns):
             continue
-        declared = declared_spaces(spec.factory) if kind not in ("games", "strategies") else None
+        declared = declared_spaces(spec.factory) if kind not in UNPROBED else None
         if declared:
             params += [pytest.param(Case(spec, s, True), id=f"{spec.name}-{describe(s)}") for s in declared]
         else:
@@ -61,7 +67,7 @@ _PROBED: dict[tuple[str, str, str, int], Any] = {}
 
 def resolve_space(case: Case) -> Any:
     """The sample space to test ``case`` with: declared, or the first candidate it builds with."""
-    if case.declared or case.spec.kind in ("games", "strategies"):
+    if case.declared or case.spec.kind in UNPROBED:
         return case.space
     key = (case.spec.kind, case.spec.name, case.spec.plugin, id(case.spec.factory))
     if key not in _PROBED:
@@ -189,6 +195,40 @@ class RegisteredStrategyFiles(_Registered, StrategyFileContract):
         return tuple(guarded("STRAT-2", f"building game {spec.name!r}", maker(spec)).feature_names())
 
 
+class RegisteredAgents(_Registered, AgentContract):
+    """The agent contract over registered agent kinds, each on a game it plays (declared, or probed)."""
+
+    kind = "agents"
+
+    @pytest.fixture
+    def make_agent(self, component_maker: Any, sample_space: Any) -> Any:
+        """``make_agent(*, num_envs, seed)`` on the case's game, as ``gaikit run GAME --agent KIND`` builds it."""
+        return functools.partial(component_maker, sample_space)
+
+
+class RegisteredWorlds(_Registered, WorldContract):
+    """The world contract over registered worlds, each on a short run of its default config."""
+
+    kind = "worlds"
+
+    @pytest.fixture
+    def make_world(self, component_maker: Any) -> Any:
+        return component_maker
+
+    @pytest.fixture
+    def run_config(self, registered_case: Case) -> Any:
+        """``gaikit run GAME --agent strategy --seed 0`` with the short-run options."""
+        return guarded("WORLD-0", "the short-run options", world_run_config, registered_case.spec)
+
+    @pytest.fixture
+    def explain_actor(self, registered_case: Case) -> str:
+        return declared_world_sample(registered_case.spec.factory)["actor"] or "0"
+
+    @pytest.fixture
+    def explain_date(self, registered_case: Case) -> str | None:
+        return declared_world_sample(registered_case.spec.factory)["date"]
+
+
 class RegisteredPlugins:
     """PLUG-1 and PLUG-2 for each plugin named."""
 
@@ -218,6 +258,8 @@ KIND_CLASSES: dict[str, type] = {
     "selectors": RegisteredSelectors,
     "games": RegisteredGames,
     "strategies": RegisteredStrategyFiles,
+    "agents": RegisteredAgents,
+    "worlds": RegisteredWorlds,
 }
 
 

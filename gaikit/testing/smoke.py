@@ -4,13 +4,16 @@
 config against its sample spaces (:mod:`gaikit.testing.spaces`) and used once
 (an encoder encodes, a memory stores and samples, a learner predicts and
 updates, a selector selects, a game makes an env and steps it, strategies
-load). A failure names the contract clause and the reason; nothing a plugin
+load, an agent kind built for a game acts once and observes the step, a
+world runs its short run into a temporary directory). A failure names the contract clause and the reason; nothing a plugin
 raises escapes. The full contract suite is ``pytest --gaikit-contract=NAME``.
 """
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -98,9 +101,38 @@ def _strategies(path: Any, space: Any, registry: Registry | None = None, name: s
     guarded("STRAT-2", f"loading {path}", load_strategies, path, game_features=features)
 
 
+def _agent(built: Any, game: Any) -> None:
+    from gaikit.core.components import Agent
+    from gaikit.testing.agent import Play, action_problem
+
+    try:
+        check(isinstance(built.agent, Agent), "AGENT-0", f"built {type(built.agent).__name__}, not a gaikit Agent")
+        play = Play(built, seed=0, clause="AGENT-2")
+        actions = play.act("AGENT-1")
+        problem = action_problem(actions, built.envs.single_action_space, int(built.envs.num_envs))
+        check(problem is None, "AGENT-1", f"on {game}: {problem}")
+        play.advance("AGENT-2", actions)
+    finally:
+        built.envs.close()
+
+
+def _world(world: Any, spec: ComponentSpec) -> None:
+    from gaikit.core.world import World
+    from gaikit.testing.makers import world_run_config
+
+    check(isinstance(world, World), "WORLD-0", f"built {type(world).__name__}, not a gaikit World")
+    config = world_run_config(spec)
+    with tempfile.TemporaryDirectory(prefix="gaikit-check-") as tmp:
+        run_dir = Path(tmp) / "run"
+        code = guarded("WORLD-1", "world.run(config, run_dir, echo)", world.run, config, run_dir, lambda line: None)
+        check(code == 0, "WORLD-1", f"run returned {code!r}, expected exit code 0")
+        check((run_dir / "config.yaml").is_file(), "WORLD-1", "config.yaml is missing from the run directory")
+
+
 USE: dict[str, Callable[..., None]] = {
     "encoders": _encoder, "memories": _memory, "learners": _learner,
     "selectors": _selector, "games": _game, "strategies": _strategies,
+    "agents": _agent, "worlds": _world,
 }
 
 
@@ -114,6 +146,8 @@ def check_component(spec: ComponentSpec, registry: Registry | None = None) -> Ch
             component = guarded(BUILD_CLAUSE[spec.kind], "building with the default config", build_once, spec, space)
             if spec.kind == "strategies":
                 _strategies(component, space, registry, spec.name)
+            elif spec.kind == "worlds":
+                _world(component, spec)
             else:
                 USE[spec.kind](component, space)
     except ContractViolation as exc:
