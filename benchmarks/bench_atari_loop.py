@@ -61,8 +61,9 @@ TARGET_EVERY = 1_000  # env steps
 NETWORK = {"ram": "MLP 128x128", "image": "Nature CNN"}
 
 
-def gaikit_config(encoder: str, memory: str, steps: int, learning_starts: int, stack: int | None = None) -> Any:
-    """The Asterix defaults with the benchmark's shared settings (and another frame stack if given)."""
+def gaikit_config(encoder: str, memory: str, steps: int, learning_starts: int, stack: int | None = None,
+                  extra: tuple[str, ...] = ()) -> Any:
+    """The Asterix defaults with the benchmark's shared settings (another frame stack, ``extra`` overrides if given)."""
     overrides = [
         "train.batch_size=32", "train.train_freq=4", "train.gradient_steps=1",
         f"train.learning_starts={learning_starts}", "train.eval_every=0", "train.checkpoint_every=0",
@@ -74,6 +75,7 @@ def gaikit_config(encoder: str, memory: str, steps: int, learning_starts: int, s
         overrides.append("encoder.hidden=[128, 128]")
     if stack is not None:
         overrides.append(f"game.stack={stack}")
+    overrides.extend(extra)
     return resolve_cli_config(get_registry(), "asterix", config_file=None,
                               choices={"encoder": encoder, "memory": memory, "learner": "ddqn"},
                               train_flags={"--steps": steps, "--envs": 1, "--seed": 0}, overrides=overrides)

@@ -117,3 +117,21 @@ def test_missing_column_is_named(tmp_path) -> None:
 def test_label_count_must_match(two_runs, tmp_path) -> None:
     with pytest.raises(GaikitError, match="--label given 1 time"):
         compare_runs(two_runs, tmp_path / "out", labels=["only-one"])
+
+
+def test_until_compares_runs_at_one_budget(two_runs, tmp_path) -> None:
+    """``--until 1500``: episodes finished after env step 1,500 are left out of every run."""
+    result = compare_runs(two_runs, tmp_path / "out", until=1500)
+    ram, image = result.summaries
+    assert (ram.total_games, ram.total_score, ram.high_score, ram.last_step) == (3, 2500.0, 1650.0, 1500)
+    assert (image.total_games, image.total_score) == (3, 300.0)
+    assert main(["compare", *map(str, two_runs), "--out", str(tmp_path / "cli"), "--until", "1000"]) == 0
+    rows = list(csv.DictReader((tmp_path / "cli" / SUMMARY_FILE).open()))
+    assert [int(r["total_games"]) for r in rows] == [2, 2]
+
+
+@pytest.mark.parametrize(("until", "message"), [(0, "--until 0: must be a positive env step"),
+                                                (100, "no episode finished by step 100")])
+def test_until_without_episodes_is_a_clear_error(two_runs, tmp_path, until, message) -> None:
+    with pytest.raises(GaikitError, match=message):
+        compare_runs(two_runs, tmp_path / "out", until=until)

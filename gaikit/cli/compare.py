@@ -21,10 +21,13 @@ def compare_command(
     ),
     window: int = typer.Option(100, "--window", help="Episodes in the moving average."),
     label: List[str] = typer.Option([], "--label", help="Name of each run in the table and plots (once per run)."),
+    until: Optional[int] = typer.Option(
+        None, "--until", help="Count only episodes finished by this env step (compare runs at one budget)."
+    ),
 ) -> int:
     """Print total games, total score, average and high score per run (Markdown); write CSV and plots."""
     out_dir = out if out is not None else Path(f"compare-{time.strftime('%Y%m%d-%H%M%S')}")
-    result = compare_runs(run_dirs, out_dir, window=window, labels=label)
+    result = compare_runs(run_dirs, out_dir, window=window, labels=label, until=until)
     typer.echo(result.markdown)
     for path in result.files:
         print(f"wrote {path}", file=sys.stderr)

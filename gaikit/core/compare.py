@@ -60,8 +60,12 @@ class Comparison:
     files: list[Path]
 
 
-def load_run(path: Path | str, name: str | None = None) -> RunEpisodes:
-    """Read a run directory's ``episodes.csv``; clear errors for missing, malformed or empty runs."""
+def load_run(path: Path | str, name: str | None = None, until: int | None = None) -> RunEpisodes:
+    """Read a run directory's ``episodes.csv``; clear errors for missing, malformed or empty runs.
+
+    With ``until``, only the episodes that finished at or before env step
+    ``until`` count: runs of different lengths compared at the same budget.
+    """
     run_dir = Path(path)
     if not run_dir.is_dir():
         raise GaikitError(f"{run_dir}: no such run directory")
@@ -88,9 +92,12 @@ def load_run(path: Path | str, name: str | None = None) -> RunEpisodes:
                 ) from None
             if not math.isfinite(ret):
                 raise GaikitError(f"{csv_path}:{line}: return is {ret}, expected a finite number")
-            steps.append(step)
-            returns.append(ret)
+            if until is None or step <= until:
+                steps.append(step)
+                returns.append(ret)
     if not returns:
+        if until is not None:
+            raise GaikitError(f"{csv_path}: no episode finished by step {until:,} (--until)")
         raise GaikitError(f"{csv_path}: no finished episodes yet; let the run play at least one whole episode")
     return RunEpisodes(name or run_dir.name, run_dir, np.array(steps, dtype=np.int64), np.array(returns))
 
@@ -199,16 +206,24 @@ def unique_names(paths: Sequence[Path], labels: Sequence[str] = ()) -> list[str]
 
 
 def compare_runs(
-    run_dirs: Sequence[Path | str], out_dir: Path | str, *, window: int = 100, labels: Sequence[str] = ()
+    run_dirs: Sequence[Path | str],
+    out_dir: Path | str,
+    *,
+    window: int = 100,
+    labels: Sequence[str] = (),
+    until: int | None = None,
 ) -> Comparison:
-    """Read every run, write ``summary.csv`` and the plots to ``out_dir``; return the table."""
+    """Read every run (up to env step ``until`` if given), write ``summary.csv`` and the plots to ``out_dir``;
+    return the table."""
     if not run_dirs:
         raise GaikitError("compare needs at least one run directory")
     if window < 1:
         raise GaikitError(f"--window {window}: must be at least 1")
+    if until is not None and until < 1:
+        raise GaikitError(f"--until {until}: must be a positive env step")
     paths = [Path(p) for p in run_dirs]
     names = unique_names(paths, labels)
-    runs = [load_run(path, name) for path, name in zip(paths, names)]
+    runs = [load_run(path, name, until) for path, name in zip(paths, names)]
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise GaikitError(f"--out {out}: exists and is not a directory")
