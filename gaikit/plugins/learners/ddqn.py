@@ -83,9 +83,12 @@ class DDQN(Learner):
         n_actions = int(action_space.n)
         #: Env action ``a`` is Q column ``a - action_start`` (``Discrete(n, start=...)``).
         self.action_start = int(action_space.start)
-        # Seed network initialisation without touching the global torch RNG.
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
+        # Seed network initialisation without touching the global torch RNGs: build on the CPU
+        # (whatever torch's default device), from the CPU generator alone, restored afterwards
+        # (torch.manual_seed would reseed every accelerator's generator too, which fork_rng(devices=[])
+        # does not restore).
+        with torch.random.fork_rng(devices=[]), torch.device("cpu"):
+            torch.default_generator.manual_seed(seed)
             self.online = QNetwork(make_encoder(), n_actions, config.head_hidden, config.dueling).to(self.device)
             self.target = QNetwork(make_encoder(), n_actions, config.head_hidden, config.dueling).to(self.device)
         self.target.load_state_dict(self.online.state_dict())

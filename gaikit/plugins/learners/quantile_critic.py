@@ -40,8 +40,6 @@ class QuantileCritic(nn.Module):
         in_dim = encoder.features_dim + scaling.scale.numel()
         self.encoder = encoder
         self.scaling = scaling
-        self.n_critics = n_critics
-        self.n_quantiles = n_quantiles
         self.heads = nn.ModuleList(mlp(in_dim, hidden, n_quantiles) for _ in range(n_critics))
 
     def forward(self, obs: TensorObservation, actions: torch.Tensor) -> torch.Tensor:

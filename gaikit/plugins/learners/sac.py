@@ -110,8 +110,10 @@ class SACLearner(Learner):
         self.gamma = config.gamma
         self.n_step = 1
         action_dim = int(np.prod(action_space.shape))
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
+        # Seeded from the CPU generator alone, restored afterwards (torch.manual_seed would also
+        # reseed every accelerator's generator, which fork_rng(devices=[]) does not restore).
+        with torch.random.fork_rng(devices=[]), torch.device("cpu"):
+            torch.default_generator.manual_seed(seed)
             scaling = BoxScaling(action_space)
             self.actor: Actor | SDEActor = (
                 SDEActor(make_encoder(), scaling, config.hidden, config.log_std_init, config.clip_mean)
