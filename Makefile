@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip
 CONSTRAINTS := constraints/cpu.txt
 
-.PHONY: setup run test test-example bench clean
+.PHONY: setup run test test-example bench mutation clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -35,5 +35,14 @@ test-example: setup  ## install examples/gaikit-plugin-example, run its tests an
 bench: $(VENV)/.bench-installed  ## benchmarks (installs the optional peers, e.g. Stable-Baselines3)
 	set -e; for script in benchmarks/bench_*.py; do echo "== $$script"; OMP_NUM_THREADS=1 $(BIN)/python $$script; done
 
+$(VENV)/.mutation-installed: $(VENV)/.installed
+	$(PIP) install --quiet -c $(CONSTRAINTS) -e ".[dev,mutation]"
+	touch $@
+
+mutation: $(VENV)/.mutation-installed  ## mutation testing of the learners' loss/target/update code (docs/testing.md)
+	rm -rf mutants
+	OMP_NUM_THREADS=1 $(BIN)/mutmut run --max-children 2
+	$(BIN)/mutmut results
+
 clean:
-	rm -rf $(VENV) runs
+	rm -rf $(VENV) runs mutants

@@ -1,6 +1,6 @@
 """What denormal floats cost a DDQN update after some training, with and without flushing them to zero.
 
-The benchmark's Asterix RAM agent (``bench_ddqn_update.filled_agent``: MLP
+The benchmark's Asterix RAM agent (``bench_ddqn_update.gaikit_agent``: MLP
 128x128 on 4 x 128 RAM bytes, batch 32, uniform replay of random play) trains
 for ``--train`` updates with IEEE denormals, long enough for Adam's moments of
 the weights whose gradient stays at zero to decay into the denormal range.
@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from bench_ddqn_update import filled_agent
+from bench_ddqn_update import gaikit_agent
 
 from gaikit.core.build import build_run
 from gaikit.core.checkpoint import load_latest_checkpoint
@@ -55,7 +55,7 @@ def denormal_moments(optimizers: list[Any]) -> tuple[int, int]:
 
 def ddqn_case(train: int) -> tuple[Any, Batch, list[Any], str]:
     """The RAM DDQN learner after ``train`` updates with IEEE denormals, a batch, its optimisers, a title."""
-    agent, _ = filled_agent(3_000)
+    agent, _, _ = gaikit_agent("ram", 3_000, double=True)
     with denormals_flushed(False):
         for _ in range(train):
             agent.learn()

@@ -15,16 +15,9 @@ import numpy as np
 import pytest
 import torch
 
-from test_ddqn import batch_of, make_learner
+from test_ddqn import make_learner
+from test_ddqn_batch_dtypes import CONTRACT as BATCH
 
-BATCH = batch_of(
-    obs=[[0.0, 1.0], [1.0, 1.0], [-1.0, 0.5]],
-    actions=[0, 1, 1],
-    rewards=[1.0, -1.5, 0.25],
-    next_obs=[[1.0, 0.0], [0.0, 0.0], [0.5, -0.5]],
-    discounts=[0.729, 0.0, 0.81],
-    weights=[0.5, 1.0, 0.25],
-)
 OBS = np.array([[0.5, -1.0], [2.0, 0.0]], dtype=np.float32)
 
 
