@@ -10,7 +10,7 @@ import torch
 from gaikit.core.components import Batch
 from gaikit.core.errors import GaikitError
 from gaikit.plugins.encoders.vector import VectorEncoderConfig, make_vector_encoder
-from gaikit.plugins.learners.ddqn import DDQNConfig, make_ddqn
+from gaikit.plugins.learners.ddqn import DDQN, DDQNConfig
 
 OBS = gym.spaces.Box(-10.0, 10.0, shape=(2,), dtype=np.float32)
 TWO_ACTIONS = gym.spaces.Discrete(2)
@@ -18,7 +18,7 @@ TWO_ACTIONS = gym.spaces.Discrete(2)
 
 def make_learner(obs_space=OBS, action_space=TWO_ACTIONS, hidden=(), seed=0, **config):
     encoder_config = VectorEncoderConfig(hidden=list(hidden))
-    return make_ddqn(
+    return DDQN(
         obs_space, action_space, lambda: make_vector_encoder(obs_space, encoder_config), DDQNConfig(**config), seed=seed
     )
 

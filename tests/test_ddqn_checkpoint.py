@@ -20,7 +20,7 @@ import torch
 from gaikit.core.components import Batch
 from gaikit.core.errors import CheckpointError
 from gaikit.plugins.encoders.ram import RamEncoder, RamEncoderConfig
-from gaikit.plugins.learners.ddqn import STATE_FORMAT, DDQNConfig, make_ddqn
+from gaikit.plugins.learners.ddqn import DDQN, STATE_FORMAT, DDQNConfig
 
 RAM = gym.spaces.Box(0, 255, (2, 16), np.uint8)
 ACTIONS = gym.spaces.Discrete(3, start=1)
@@ -29,7 +29,7 @@ FORMAT_1 = Path(__file__).parent / "data" / "ddqn_state_format1.pt"
 
 def ram_learner(hidden, seed=0, **config):
     cfg = RamEncoderConfig(hidden=list(hidden))
-    return make_ddqn(RAM, ACTIONS, lambda: RamEncoder(RAM, cfg), DDQNConfig(**config), seed=seed)
+    return DDQN(RAM, ACTIONS, lambda: RamEncoder(RAM, cfg), DDQNConfig(**config), seed=seed)
 
 
 def as_batch(tensors: dict) -> Batch:

@@ -25,7 +25,7 @@ from torch import nn
 from gaikit.core.components import Batch
 from gaikit.plugins.encoders.ram import RamEncoder, RamEncoderConfig
 from gaikit.plugins.encoders.vector import VectorEncoderConfig, make_vector_encoder
-from gaikit.plugins.learners.ddqn import DDQN, DDQNConfig, make_ddqn
+from gaikit.plugins.learners.ddqn import DDQN, DDQNConfig
 
 GAMMA = 0.9
 ACTIONS = gym.spaces.Discrete(3, start=1)  # env action a is Q column a - 1
@@ -36,12 +36,12 @@ BETAS = (0.9, 0.999)  # torch.optim.Adam's defaults, which the learner keeps
 
 def ram_learner(**config) -> DDQN:
     cfg = RamEncoderConfig(hidden=[8, 6])
-    return make_ddqn(RAM, ACTIONS, lambda: RamEncoder(RAM, cfg), DDQNConfig(**config), seed=0)
+    return DDQN(RAM, ACTIONS, lambda: RamEncoder(RAM, cfg), DDQNConfig(**config), seed=0)
 
 
 def vector_learner(**config) -> DDQN:
     cfg = VectorEncoderConfig(hidden=[7])
-    return make_ddqn(VEC, ACTIONS, lambda: make_vector_encoder(VEC, cfg), DDQNConfig(**config), seed=0)
+    return DDQN(VEC, ACTIONS, lambda: make_vector_encoder(VEC, cfg), DDQNConfig(**config), seed=0)
 
 
 def random_batch(space: gym.spaces.Box, rng: np.random.Generator, n: int = 12) -> Batch:

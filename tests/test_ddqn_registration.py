@@ -10,14 +10,14 @@ from gaikit.core.build import validate_options
 from gaikit.core.errors import ConfigError
 from gaikit.core.registry import get_registry
 from gaikit.plugins.encoders.vector import VectorEncoderConfig, make_vector_encoder
-from gaikit.plugins.learners.ddqn import DDQN, DDQNConfig, make_ddqn
+from gaikit.plugins.learners.ddqn import DDQN, DDQNConfig
 
 OBS = gym.spaces.Box(-1.0, 1.0, (3,), np.float32)
 
 
 def test_ddqn_is_registered_by_name_with_its_factory_and_options_model():
     spec = get_registry().get("learners", "ddqn")
-    assert (spec.name, spec.factory, spec.config) == ("ddqn", make_ddqn, DDQNConfig)
+    assert (spec.name, spec.factory, spec.config) == ("ddqn", DDQN, DDQNConfig)
 
 
 def test_options_from_a_config_file_are_validated_into_the_learner_settings():

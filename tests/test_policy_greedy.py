@@ -16,7 +16,7 @@ import pytest
 import torch
 
 from gaikit.plugins.encoders.vector import VectorEncoderConfig, make_vector_encoder
-from gaikit.plugins.learners.sac import SACConfig, make_sac
+from gaikit.plugins.learners.sac import SACConfig, SACLearner
 from gaikit.plugins.learners.sac_networks import Actor
 from gaikit.plugins.learners.sde_actor import SDEActor
 from gaikit.plugins.learners.state_dependent_noise import VARIANCE_FLOOR
@@ -33,7 +33,7 @@ def make_actor(use_sde: bool, **config):
     encoder = VectorEncoderConfig(hidden=[])
     options = dict(hidden=[8, 6], use_sde=use_sde, log_std_init=-1.0)
     options.update(config)
-    learner = make_sac(OBS, ACTIONS, lambda: make_vector_encoder(OBS, encoder), SACConfig(**options), seed=3)
+    learner = SACLearner(OBS, ACTIONS, lambda: make_vector_encoder(OBS, encoder), SACConfig(**options), seed=3)
     return learner
 
 

@@ -16,9 +16,9 @@ import torch
 
 from gaikit.core.components import Batch
 from gaikit.plugins.encoders.vector import VectorEncoderConfig, make_vector_encoder
-from gaikit.plugins.learners.sac import SACConfig, make_sac
+from gaikit.plugins.learners.sac import SACConfig, SACLearner
 from gaikit.plugins.learners.sac_networks import BoxScaling
-from gaikit.plugins.learners.tqc import TQCConfig, make_tqc
+from gaikit.plugins.learners.tqc import TQCConfig, TQCLearner
 from gaikit.plugins.selectors.gaussian import GaussianConfig, make_gaussian
 
 from _sac_spaces import ACTIONS, OBS
@@ -38,8 +38,8 @@ def make_learner(kind: str, action_space: gym.spaces.Box, hidden, enc_hidden=(),
     make_encoder = lambda: make_vector_encoder(OBS, encoder)  # noqa: E731
     if kind == "tqc":
         config = TQCConfig(hidden=list(hidden), n_quantiles=4, top_quantiles_to_drop_per_net=1, **options)
-        return make_tqc(OBS, action_space, make_encoder, config, seed=0)
-    return make_sac(OBS, action_space, make_encoder, SACConfig(hidden=list(hidden), **options), seed=0)
+        return TQCLearner(OBS, action_space, make_encoder, config, seed=0)
+    return SACLearner(OBS, action_space, make_encoder, SACConfig(hidden=list(hidden), **options), seed=0)
 
 
 def batch_for(action_space: gym.spaces.Box, n: int = 16, seed: int = 0) -> Batch:

@@ -11,10 +11,10 @@ import pytest
 import torch
 from torch.distributions import AffineTransform, Independent, Normal, TanhTransform, TransformedDistribution
 
-from gaikit.core.components import Batch, Preferences, Transition
+from gaikit.core.components import Batch, Preferences
 from gaikit.core.errors import GaikitError
 from gaikit.plugins.encoders.vector import VectorEncoderConfig, make_vector_encoder
-from gaikit.plugins.learners.sac import SACConfig, make_sac
+from gaikit.plugins.learners.sac import SACConfig, SACLearner
 from gaikit.plugins.learners.squashed_gaussian import squashed_log_prob, tanh_log_abs_det
 from gaikit.plugins.selectors.gaussian import GaussianConfig, make_gaussian
 
@@ -24,7 +24,7 @@ from _sac_spaces import ACTIONS, OBS
 
 def make_learner(action_space=ACTIONS, seed=0, hidden=(16, 16), **config):
     encoder_config = VectorEncoderConfig(hidden=[])
-    return make_sac(
+    return SACLearner(
         OBS,
         action_space,
         lambda: make_vector_encoder(OBS, encoder_config),

@@ -13,14 +13,14 @@ import pytest
 import torch
 
 from gaikit.plugins.encoders.vector import VectorEncoderConfig, make_vector_encoder
-from gaikit.plugins.learners.sac import SACConfig, make_sac
+from gaikit.plugins.learners.sac import SACConfig, SACLearner
 
 from _sac_spaces import ACTIONS, OBS
 
 
 def make_learner(**options):
     config = SACConfig(hidden=[16, 16], **options)
-    return make_sac(OBS, ACTIONS, lambda: make_vector_encoder(OBS, VectorEncoderConfig(hidden=[])), config, seed=2)
+    return SACLearner(OBS, ACTIONS, lambda: make_vector_encoder(OBS, VectorEncoderConfig(hidden=[])), config, seed=2)
 
 
 def flatten_critic(learner) -> None:

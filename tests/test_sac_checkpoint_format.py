@@ -17,8 +17,8 @@ import torch
 
 from gaikit.core.components import Batch
 from gaikit.plugins.encoders.vector import VectorEncoderConfig, make_vector_encoder
-from gaikit.plugins.learners.sac import SACConfig, make_sac
-from gaikit.plugins.learners.tqc import TQCConfig, make_tqc
+from gaikit.plugins.learners.sac import SACConfig, SACLearner
+from gaikit.plugins.learners.tqc import TQCConfig, TQCLearner
 
 from _sac_spaces import ACTIONS, OBS
 
@@ -31,9 +31,9 @@ def test_state_saved_by_the_previous_learner_loads_and_resumes(case):
     saved = torch.load(FIXTURE, weights_only=True)[case]
     encoder = lambda: make_vector_encoder(OBS, VectorEncoderConfig(hidden=[]))  # noqa: E731
     if saved["algo"] == "sac":
-        learner = make_sac(OBS, ACTIONS, encoder, SACConfig(**saved["config"]), seed=99)
+        learner = SACLearner(OBS, ACTIONS, encoder, SACConfig(**saved["config"]), seed=99)
     else:
-        learner = make_tqc(OBS, ACTIONS, encoder, TQCConfig(**saved["config"]), seed=99)
+        learner = TQCLearner(OBS, ACTIONS, encoder, TQCConfig(**saved["config"]), seed=99)
     learner.load_state_dict(saved["state"])
     probe = saved["probe"].numpy()
     torch.testing.assert_close(torch.as_tensor(learner.predict(probe).mean), saved["mean"], rtol=1e-6, atol=1e-6)

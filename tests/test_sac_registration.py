@@ -1,7 +1,7 @@
 """The ``sac`` learner as a run builds it: found by name in the registry, options validated by ``SACConfig``,
 seeded with the run's seed, and a one-step memory.
 
-The other SAC tests call ``make_sac`` directly; a run goes through the
+The other SAC tests build ``SACLearner`` directly; a run goes through the
 plugin registry and the ``learned`` agent instead.
 """
 
@@ -16,7 +16,7 @@ from gaikit.core.errors import ConfigError
 from gaikit.core.registry import get_registry
 from gaikit.plugins.agents.learned import build_learned_agent
 from gaikit.plugins.encoders.vector import VectorEncoderConfig, make_vector_encoder
-from gaikit.plugins.learners.sac import SACConfig, SACLearner, make_sac
+from gaikit.plugins.learners.sac import SACConfig, SACLearner
 
 from _sac_spaces import ACTIONS, OBS
 
@@ -38,7 +38,7 @@ def build_agent(seed: int, learner_options: dict):
 
 def test_sac_is_registered_under_its_name_with_its_config_model():
     spec = get_registry().get("learners", "sac")
-    assert spec.factory is make_sac and spec.config is SACConfig
+    assert spec.factory is SACLearner and spec.config is SACConfig
 
 
 def test_a_run_builds_sac_with_its_options_and_its_seed():
@@ -47,7 +47,7 @@ def test_a_run_builds_sac_with_its_options_and_its_seed():
     learner = agent.learner
     assert isinstance(learner, SACLearner) and isinstance(learner.config, SACConfig)
     assert (learner.alpha, learner.gamma, learner.config.hidden) == (pytest.approx(0.2), 0.9, [16, 16])
-    direct = make_sac(OBS, ACTIONS, lambda: make_vector_encoder(OBS, VectorEncoderConfig(hidden=[])),
+    direct = SACLearner(OBS, ACTIONS, lambda: make_vector_encoder(OBS, VectorEncoderConfig(hidden=[])),
                       SACConfig(**OPTIONS), seed=7)
     for p, q in zip(learner.actor.parameters(), direct.actor.parameters()):
         assert torch.equal(p, q)

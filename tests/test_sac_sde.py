@@ -5,13 +5,12 @@ from __future__ import annotations
 import io
 
 import numpy as np
-import pytest
 import torch
 from torch.distributions import Normal
 
 from gaikit.core.components import Batch, Preferences
 from gaikit.plugins.encoders.vector import VectorEncoderConfig, make_vector_encoder
-from gaikit.plugins.learners.sac import SACConfig, make_sac
+from gaikit.plugins.learners.sac import SACConfig, SACLearner
 from gaikit.plugins.learners.sde_actor import SDEActor
 from gaikit.plugins.learners.state_dependent_noise import sde_sample
 from gaikit.plugins.selectors.gaussian import GaussianConfig, GaussianSelector
@@ -64,7 +63,7 @@ def make_learner(**overrides):
     options = dict(hidden=[8, 8], use_sde=True, log_std_init=-1.0, actor_lr=1e-3, critic_lr=1e-3, alpha_lr=1e-3)
     options.update(overrides)
     make_encoder = lambda: make_vector_encoder(OBS, VectorEncoderConfig(hidden=[]))  # noqa: E731
-    return make_sac(OBS, ACTIONS, make_encoder, SACConfig(**options), seed=0)
+    return SACLearner(OBS, ACTIONS, make_encoder, SACConfig(**options), seed=0)
 
 
 def batch(n=16, seed=0):

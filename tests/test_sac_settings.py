@@ -10,7 +10,7 @@ import torch
 from gaikit.core.components import Batch
 from gaikit.core.errors import ConfigError
 from gaikit.plugins.encoders.vector import VectorEncoderConfig, make_vector_encoder
-from gaikit.plugins.learners.sac import SACConfig, SACLearner, make_sac
+from gaikit.plugins.learners.sac import SACConfig, SACLearner
 
 from _sac_spaces import ACTIONS, OBS
 
@@ -20,7 +20,7 @@ def encoder():
 
 
 def make_learner(action_space=ACTIONS, seed=0, **options):
-    return make_sac(OBS, action_space, encoder, SACConfig(hidden=[16, 16], **options), seed=seed)
+    return SACLearner(OBS, action_space, encoder, SACConfig(hidden=[16, 16], **options), seed=seed)
 
 
 def batch(n=32, seed=0, action_dtype=np.float32):
@@ -92,13 +92,11 @@ def test_configured_target_entropy_steers_the_temperature(target_entropy, direct
 
 
 def test_the_seed_reaches_the_networks_and_defaults_to_zero():
-    """Different seeds give different networks; no seed is seed 0, the run config's default ``train.seed``,
-    both through the registered factory ``make_sac`` and through the class itself."""
+    """Different seeds give different networks; no seed is seed 0, the run config's default ``train.seed``."""
     seeded = make_learner(seed=0)
     assert not same_networks(seeded, make_learner(seed=5))
     assert same_networks(make_learner(seed=5), make_learner(seed=5))
     config = SACConfig(hidden=[16, 16])
-    assert same_networks(seeded, make_sac(OBS, ACTIONS, encoder, config))
     assert same_networks(seeded, SACLearner(OBS, ACTIONS, encoder, config))
     # The generator the update samples from is seeded too.
     assert torch.equal(SACLearner(OBS, ACTIONS, encoder, config).generator.get_state(), seeded.generator.get_state())

@@ -16,14 +16,14 @@ import torch
 
 from gaikit.core.components import Batch
 from gaikit.plugins.encoders.vector import VectorEncoderConfig, make_vector_encoder
-from gaikit.plugins.learners.sac import SACConfig, make_sac
+from gaikit.plugins.learners.sac import SACConfig, SACLearner
 
 from _sac_spaces import ACTIONS, OBS
 
 
 def make_learner(seed=0, **options):
     config = SACConfig(**{"hidden": [16, 16], "alpha_lr": 3e-2, **options})
-    return make_sac(OBS, ACTIONS, lambda: make_vector_encoder(OBS, VectorEncoderConfig(hidden=[])), config, seed=seed)
+    return SACLearner(OBS, ACTIONS, lambda: make_vector_encoder(OBS, VectorEncoderConfig(hidden=[])), config, seed=seed)
 
 
 def batch(seed, n=32):

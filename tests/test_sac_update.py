@@ -15,7 +15,7 @@ import torch
 
 from gaikit.core.components import Batch
 from gaikit.plugins.encoders.vector import VectorEncoderConfig, make_vector_encoder
-from gaikit.plugins.learners.sac import SACConfig, make_sac
+from gaikit.plugins.learners.sac import SACConfig, SACLearner
 
 from _sac_reference import ReferenceSACUpdate
 from _sac_spaces import ACTIONS, OBS
@@ -36,7 +36,7 @@ SETTINGS = {
 def make_learner(seed=0, encoder_hidden=(), **options):
     config = SACConfig(**{**COMMON, **options})
     encoder_config = VectorEncoderConfig(hidden=list(encoder_hidden))
-    return make_sac(OBS, ACTIONS, lambda: make_vector_encoder(OBS, encoder_config), config, seed=seed)
+    return SACLearner(OBS, ACTIONS, lambda: make_vector_encoder(OBS, encoder_config), config, seed=seed)
 
 
 def mixed_batch(rng: np.random.Generator, n: int = 32) -> Batch:

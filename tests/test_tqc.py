@@ -16,7 +16,7 @@ from gaikit.cli import main
 from gaikit.core.components import Batch
 from gaikit.plugins.encoders.vector import VectorEncoderConfig, make_vector_encoder
 from gaikit.plugins.learners.quantile_critic import quantile_fractions, quantile_huber_loss, truncated_targets
-from gaikit.plugins.learners.tqc import TQCConfig, make_tqc
+from gaikit.plugins.learners.tqc import TQCConfig, TQCLearner
 
 from _sac_reference import ReferenceSACUpdate, one_step_task_error
 from _sac_spaces import ACTIONS, OBS
@@ -26,7 +26,7 @@ def make_learner(action_space=ACTIONS, seed=0, hidden=(16, 12), enc_hidden=(), *
     encoder_config = VectorEncoderConfig(hidden=list(enc_hidden))
     config.setdefault("n_quantiles", 5)
     config.setdefault("top_quantiles_to_drop_per_net", 1)
-    return make_tqc(
+    return TQCLearner(
         OBS, action_space, lambda: make_vector_encoder(OBS, encoder_config), TQCConfig(hidden=list(hidden), **config), seed=seed
     )
 

@@ -8,7 +8,7 @@ import torch
 from gaikit.core.components import Batch
 from gaikit.plugins.encoders.vector import VectorEncoderConfig, make_vector_encoder
 from gaikit.plugins.learners.quantile_critic import quantile_huber_loss
-from gaikit.plugins.learners.tqc import TQCConfig, TQCLearner, make_tqc
+from gaikit.plugins.learners.tqc import TQCConfig, TQCLearner
 
 from _sac_spaces import ACTIONS, OBS
 
@@ -42,11 +42,11 @@ def random_batch(n: int = 24, seed: int = 0) -> Batch:
     )
 
 
-def test_make_tqc_passes_the_seed_and_defaults_to_the_learners_seed():
-    """make_tqc(seed=s) is TQCLearner(seed=s): other seeds, other networks and noise; no seed is seed 0."""
-    seeded = make_tqc(OBS, ACTIONS, make_encoder, CONFIG, seed=7)
+def test_the_seed_reaches_tqcs_networks_and_defaults_to_zero():
+    """TQCLearner(seed=s) twice gives the same learner; other seeds, other networks and noise; no seed is seed 0."""
+    seeded = TQCLearner(OBS, ACTIONS, make_encoder, CONFIG, seed=7)
     assert same_learner(seeded, TQCLearner(OBS, ACTIONS, make_encoder, CONFIG, seed=7))
-    default = make_tqc(OBS, ACTIONS, make_encoder, CONFIG)
+    default = TQCLearner(OBS, ACTIONS, make_encoder, CONFIG)
     assert same_learner(default, TQCLearner(OBS, ACTIONS, make_encoder, CONFIG, seed=0))
     assert not same_learner(seeded, default)
 
@@ -71,11 +71,11 @@ def test_quantile_huber_loss_sorts_unsorted_targets_by_default():
 
 def test_updates_counts_the_critic_steps_and_is_checkpointed():
     """After three updates the learner's counter (saved in state_dict) is 3, and a resumed learner continues it."""
-    learner = make_tqc(OBS, ACTIONS, make_encoder, CONFIG, seed=0)
+    learner = TQCLearner(OBS, ACTIONS, make_encoder, CONFIG, seed=0)
     for seed in range(3):
         learner.update(random_batch(seed=seed))
     assert learner.updates == 3 and learner.state_dict()["updates"] == 3
-    resumed = make_tqc(OBS, ACTIONS, make_encoder, CONFIG, seed=0)
+    resumed = TQCLearner(OBS, ACTIONS, make_encoder, CONFIG, seed=0)
     resumed.load_state_dict(learner.state_dict())
     resumed.update(random_batch(seed=3))
     assert resumed.updates == 4
@@ -83,7 +83,7 @@ def test_updates_counts_the_critic_steps_and_is_checkpointed():
 
 def test_policy_value_is_the_mean_quantile_of_each_sample():
     """policy_value gives one value per sample, (batch,): the mean over critics and quantiles at (s, a)."""
-    learner = make_tqc(OBS, ACTIONS, make_encoder, CONFIG, seed=0)
+    learner = TQCLearner(OBS, ACTIONS, make_encoder, CONFIG, seed=0)
     batch = random_batch(n=6)
     obs, actions = torch.as_tensor(batch.obs), torch.as_tensor(batch.actions)
     with torch.no_grad():

@@ -65,17 +65,22 @@ class DDQNConfig(BaseModel):
 
 
 class DDQN(Learner):
-    """Double DQN with Huber loss, Adam, hard or soft target updates and IS weights."""
+    """Double DQN with Huber loss, Adam, hard or soft target updates and IS weights (discrete actions only)."""
 
     def __init__(
         self,
         observation_space: gym.Space,
-        action_space: gym.spaces.Discrete,
+        action_space: gym.Space,
         make_encoder: Callable[[], Encoder],
         config: DDQNConfig,
         *,
         seed: int,
     ) -> None:
+        if not isinstance(action_space, gym.spaces.Discrete):
+            raise GaikitError(
+                f"learner 'ddqn' needs a Discrete action space, got {type(action_space).__name__}; "
+                "use a continuous-control learner such as 'sac'"
+            )
         self.config = config
         self.gamma = config.gamma
         self.n_step = config.n_step
@@ -210,28 +215,11 @@ class DDQN(Learner):
         return self.online.encoder.parameter_count()
 
 
-def make_ddqn(
-    observation_space: gym.Space,
-    action_space: gym.Space,
-    make_encoder: Callable[[], Encoder],
-    config: DDQNConfig,
-    *,
-    seed: int,
-) -> DDQN:
-    """Factory for the ``ddqn`` learner (discrete action spaces only)."""
-    if not isinstance(action_space, gym.spaces.Discrete):
-        raise GaikitError(
-            f"learner 'ddqn' needs a Discrete action space, got {type(action_space).__name__}; "
-            "use a continuous-control learner such as 'sac'"
-        )
-    return DDQN(observation_space, action_space, make_encoder, config, seed=seed)
-
-
 def register(register_fn: Register) -> None:
     """Register the ``ddqn`` learner."""
     register_fn(
         "ddqn",
-        make_ddqn,
+        DDQN,
         config=DDQNConfig,
         description="Double DQN: online net picks argmax, target net evaluates; Huber loss, Adam.",
     )

@@ -298,23 +298,11 @@ class SACLearner(Learner):
         return sum(p.numel() for p in self.actor.encoder.parameters() if p.requires_grad)
 
 
-def make_sac(
-    observation_space: gym.Space,
-    action_space: gym.Space,
-    make_encoder: Callable[[], Encoder],
-    config: SACConfig,
-    *,
-    seed: int = 0,
-) -> SACLearner:
-    """Factory registered as learner ``sac``."""
-    return SACLearner(observation_space, action_space, make_encoder, config, seed=seed)
-
-
 def register(register_fn: Register) -> None:
     """Register the ``sac`` learner."""
     register_fn(
         "sac",
-        make_sac,
+        SACLearner,
         config=SACConfig,
         description="Soft Actor-Critic: twin critics, tanh-squashed Gaussian policy, automatic entropy temperature",
     )

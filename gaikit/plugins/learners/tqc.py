@@ -23,9 +23,7 @@ The actor maximises the mean of all quantiles of all critics, minus
 
 from __future__ import annotations
 
-from typing import Callable
 
-import gymnasium as gym
 import torch
 from pydantic import Field, PositiveInt, model_validator
 
@@ -116,23 +114,11 @@ class TQCLearner(SACLearner):
         return self.critic(obs, actions).mean((0, 2))
 
 
-def make_tqc(
-    observation_space: gym.Space,
-    action_space: gym.Space,
-    make_encoder: Callable[[], Encoder],
-    config: TQCConfig,
-    *,
-    seed: int = 0,
-) -> TQCLearner:
-    """Factory registered as learner ``tqc``."""
-    return TQCLearner(observation_space, action_space, make_encoder, config, seed=seed)
-
-
 def register(register_fn: Register) -> None:
     """Register the ``tqc`` learner."""
     register_fn(
         "tqc",
-        make_tqc,
+        TQCLearner,
         config=TQCConfig,
         description="TQC: SAC's actor and temperature with a truncated mixture of quantile critics",
     )
