@@ -3,6 +3,11 @@
 Only ``yaml.SafeLoader`` is used: no Python tags, no code execution. Each
 loaded document comes with a map from field path (a tuple of keys and list
 indices) to its 1-based line number, so errors can name file, line and field.
+
+Work is bounded by the size of the text: anchors and aliases (``&name`` /
+``*name``), which let a few lines stand for exponentially many values, are
+refused, and so is nesting deeper than :data:`MAX_DEPTH`; either is one
+:class:`~gaikit.core.errors.ConfigError` naming the line.
 """
 
 from __future__ import annotations
@@ -16,40 +21,79 @@ from gaikit.core.errors import ConfigError
 
 #: Field path -> 1-based line number.
 LineMap = dict[tuple[Any, ...], int]
+#: Deepest nesting of mappings and sequences accepted (gaikit's own files nest fewer than 10 levels).
+MAX_DEPTH = 64
 
 
-class _LineLoader(yaml.SafeLoader):
-    """A SafeLoader that records the line of every mapping key and sequence item."""
+class _Refused(yaml.YAMLError):
+    """YAML gaikit does not accept: an alias, an anchor or too deep a nesting (``line`` is 1-based)."""
+
+    def __init__(self, line: int, problem: str) -> None:
+        super().__init__(problem)
+        self.line, self.problem = line, problem
 
 
-def _walk(node: yaml.Node, path: tuple[Any, ...], lines: LineMap) -> None:
-    lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            key = key_node.value
-            if key_node.tag.endswith(":int"):
-                key = int(key)
-            lines[path + (key,)] = key_node.start_mark.line + 1
-            _walk(value_node, path + (key,), lines)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _walk(item, path + (index,), lines)
+class _BoundedLoader(yaml.SafeLoader):
+    """A SafeLoader that refuses anchors, aliases and nesting deeper than :data:`MAX_DEPTH`."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        """Compose one node as the SafeLoader does, after refusing what could make the work unbounded."""
+        event = self.peek_event()
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent):
+            raise _Refused(line, f"alias *{event.anchor} is not supported (write the value out)")
+        if getattr(event, "anchor", None) is not None:
+            raise _Refused(line, f"anchor &{event.anchor} is not supported (write the value out)")
+        if not isinstance(event, yaml.CollectionStartEvent):
+            return super().compose_node(parent, index)
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _Refused(line, f"nested more than {MAX_DEPTH} levels deep")
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def _line_map(root: yaml.Node) -> LineMap:
+    """The line of every field path in the document ``root`` (one pass, no recursion)."""
+    lines: LineMap = {}
+    stack: list[tuple[yaml.Node, tuple[Any, ...]]] = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                key = key_node.value
+                if key_node.tag.endswith(":int"):
+                    key = int(key)
+                lines[path + (key,)] = key_node.start_mark.line + 1
+                stack.append((value_node, path + (key,)))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, path + (index,)) for index, item in enumerate(node.value))
+    return lines
 
 
 def load_yaml_text(text: str, source: str) -> tuple[Any, LineMap]:
     """Parse YAML text safely; ``source`` names it in errors (a file path or ``--set``)."""
+    loader = _BoundedLoader(text)
     try:
-        node = yaml.compose(text, Loader=_LineLoader)
-        data = yaml.load(text, Loader=yaml.SafeLoader)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except _Refused as exc:
+        raise ConfigError(f"{source}:{exc.line}: {exc.problem}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark is not None else source
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ConfigError(f"{where}: malformed YAML: {problem}") from None
-    lines: LineMap = {}
-    if node is not None:
-        _walk(node, (), lines)
-    return data, lines
+    finally:
+        loader.dispose()
+    return data, (_line_map(node) if node is not None else {})
 
 
 def load_yaml_file(path: Path | str) -> tuple[Any, LineMap]:
