@@ -16,6 +16,7 @@ from gaikit.plugins.learners.state_dependent_noise import sde_sample
 from gaikit.plugins.selectors.gaussian import GaussianConfig, GaussianSelector
 
 from _sac_spaces import ACTIONS, OBS
+from _sac_spaces import random_batch as shared_random_batch
 
 SCALE = torch.tensor([2.0, 1.5], dtype=torch.float64)
 BIAS = torch.tensor([0.0, 1.5], dtype=torch.float64)
@@ -66,17 +67,9 @@ def make_learner(**overrides):
     return SACLearner(OBS, ACTIONS, make_encoder, SACConfig(**options), seed=0)
 
 
-def batch(n=16, seed=0):
-    rng = np.random.default_rng(seed)
-    return Batch(
-        obs=rng.uniform(-1, 1, (n, 3)).astype(np.float32),
-        actions=rng.uniform(ACTIONS.low, ACTIONS.high, (n, 2)).astype(np.float32),
-        rewards=rng.normal(size=n).astype(np.float32),
-        next_obs=rng.uniform(-1, 1, (n, 3)).astype(np.float32),
-        discounts=np.full(n, 0.99, np.float32),
-        weights=np.ones(n, np.float32),
-        indices=np.arange(n),
-    )
+def batch(n: int = 16, seed: int = 0) -> Batch:
+    """Random transitions in the shared spaces, discount 0.99."""
+    return shared_random_batch(n, seed, 0.99)
 
 
 def test_actor_log_prob_matches_an_independent_computation_with_the_mean_clipped():

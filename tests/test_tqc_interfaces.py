@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 
 from gaikit.core.components import Batch
@@ -11,6 +10,7 @@ from gaikit.plugins.learners.quantile_critic import quantile_huber_loss
 from gaikit.plugins.learners.tqc import TQCConfig, TQCLearner
 
 from _sac_spaces import ACTIONS, OBS
+from _sac_spaces import random_batch as shared_random_batch
 
 CONFIG = TQCConfig(hidden=[8], n_quantiles=4, top_quantiles_to_drop_per_net=1, actor_update_freq=2)
 
@@ -30,16 +30,8 @@ def same_learner(a, b) -> bool:
 
 
 def random_batch(n: int = 24, seed: int = 0) -> Batch:
-    rng = np.random.default_rng(seed)
-    return Batch(
-        obs=rng.uniform(-1, 1, (n, 3)).astype(np.float32),
-        actions=rng.uniform(ACTIONS.low, ACTIONS.high, (n, 2)).astype(np.float32),
-        rewards=rng.normal(size=n).astype(np.float32),
-        next_obs=rng.uniform(-1, 1, (n, 3)).astype(np.float32),
-        discounts=np.full(n, 0.95, np.float32),
-        indices=np.arange(n),
-        weights=np.ones(n, np.float32),
-    )
+    """Random transitions in the shared spaces, discount 0.95."""
+    return shared_random_batch(n, seed, 0.95)
 
 
 def test_the_seed_reaches_tqcs_networks_and_defaults_to_zero():
