@@ -3,17 +3,21 @@
 Name scopes (an unknown name is an error naming file, line and field):
 
 * default values and strategies' value changes read game features only;
-* strategy weights and event triggers read features and values;
+* strategy weights, ``possible`` and event triggers read features and values;
 * option scores, tiers and considerations read features, values and the
-  decision's ``option_features``.
+  decision's ``option_features``;
+* everywhere, ``has_strategy = ID`` and ``has_game_rule = RULE:PRESET`` must
+  name a declared strategy, rule and preset.
 
 Features are the game's ``feature_names()`` plus the file's ``features:``.
+With ``game_offers``, the file declares exactly the game's decisions and
+the options the game offers each.
 """
 
 from __future__ import annotations
 
 import difflib
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from gaikit.core.errors import ConfigError
 from gaikit.strategies.compiled import (
@@ -29,22 +33,46 @@ from gaikit.strategies.compiled import (
 from gaikit.strategies.considerations import CompiledConsideration, compile_consideration
 from gaikit.strategies.defines import BUILTIN_EVENTS
 from gaikit.strategies.schema import MergeEntry, StrategyFile, TierBlock
+from gaikit.strategies.triggers import flag_key
 from gaikit.strategies.weights import CompiledWeight, compile_merge, compile_weight
 
 Where = Callable[[tuple[Any, ...]], str]
 
 
 class _Checker:
-    def __init__(self, where: Where) -> None:
+    def __init__(self, where: Where, model: StrategyFile | None = None) -> None:
         self.where = where
+        self.flags: set[str] = set()
+        self.strategy_ids: list[str] = []
+        self.rules: dict[str, list[str]] = {}
+        if model is not None:
+            self.strategy_ids = [s for s in model.strategies if s != "default"]
+            self.rules = {name: list(rule.presets) for name, rule in model.rules.items()}
+            self.flags = {flag_key("has_strategy", s) for s in self.strategy_ids} | {
+                flag_key("has_game_rule", r, p) for r, presets in self.rules.items() for p in presets
+            }
+
+    def flag(self, path: tuple[Any, ...], key: str) -> None:
+        if key in self.flags:
+            return
+        condition, *args = key.split(":")
+        if condition == "has_strategy":
+            raise self.fail(path, f"has_strategy = {args[0]}: no such strategy; strategies: {', '.join(self.strategy_ids) or '(none)'}")
+        rule, preset = args
+        if rule not in self.rules:
+            raise self.fail(path, f"has_game_rule = {rule}:{preset}: no such game rule; rules: {', '.join(self.rules) or '(none)'}")
+        raise self.fail(path, f"has_game_rule = {rule}:{preset}: rule {rule!r} has no preset {preset!r}; presets: {', '.join(self.rules[rule])}")
 
     def fail(self, path: tuple[Any, ...], message: str) -> ConfigError:
         field = ".".join(str(p) for p in path)
         return ConfigError(f"{self.where(path)}: {field}: {message}")
 
     def names(self, path: tuple[Any, ...], names: Iterable[str], scope: dict[str, set[str]]) -> None:
+        names = set(names)
+        for key in sorted(n for n in names if ":" in n):
+            self.flag(path, key)
         known = set().union(*scope.values())
-        for name in sorted(set(names) - known):
+        for name in sorted(n for n in names - known if ":" not in n):
             listing = "; ".join(f"{kind}: {', '.join(sorted(v)) or '(none)'}" for kind, v in scope.items())
             close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -81,15 +109,45 @@ def _checked_tier(c: _Checker, raw: Any, path: tuple[Any, ...], scope: dict[str,
     return tier
 
 
+def _check_offers(c: _Checker, model: StrategyFile, offers: Mapping[str, Sequence[str] | None]) -> None:
+    """Every decision the file declares is one the game makes, with the options the game offers it."""
+    made = ", ".join(offers) or "(none)"
+    for dname, dec in model.decisions.items():
+        if dname not in offers:
+            raise c.fail(("decisions", dname), f"the game never makes a decision {dname!r}; its decisions: {made}")
+        offered = offers[dname]
+        if offered is None:
+            continue
+        for oid in dec.options:
+            if oid not in offered:
+                raise c.fail(("decisions", dname, "options", oid),
+                             f"the game never offers option {oid!r} to decision {dname!r}; it offers: {', '.join(offered)}")
+        for oid in offered:
+            if oid not in dec.options:
+                raise c.fail(("decisions", dname, "options"),
+                             f"the game offers option {oid!r} to decision {dname!r}; declare it (declared: {', '.join(dec.options) or '(none)'})")
+    for dname in offers:
+        if dname not in model.decisions:
+            raise c.fail(("decisions",), f"the game makes a decision {dname!r}; declare it (declared: {', '.join(model.decisions) or '(none)'})")
+
+
 def compile_strategies(
     model: StrategyFile,
     where: Where,
     game_features: Iterable[str] = (),
     *,
     source: str = "",
+    game_offers: Mapping[str, Sequence[str] | None] | None = None,
 ) -> StrategySet:
-    """Check names across the file and build the runtime :class:`StrategySet`."""
-    c = _Checker(where)
+    """Check names across the file and build the runtime :class:`StrategySet`.
+
+    ``game_offers`` (decision -> the option kinds the game offers it, or
+    ``None`` for any) makes the file declare exactly the game's decisions and
+    options; without it any decisions and options are accepted.
+    """
+    c = _Checker(where, model)
+    if game_offers is not None:
+        _check_offers(c, model, game_offers)
     features = set(model.features) | set(game_features)
     default = model.strategies.get("default")
     values: set[str] = set(default.values) if default is not None else set()
@@ -112,6 +170,8 @@ def compile_strategies(
         for key in ("type", "weight"):
             if getattr(default, key) is not None:
                 raise c.fail(("strategies", "default", key), "the hidden default strategy has no type or weight")
+        if default.possible is not None:
+            raise c.fail(("strategies", "default", "possible"), "the hidden default strategy is always active; it has no 'possible'")
         if default.decisions or default.change_points:
             key = "decisions" if default.decisions else "change_points"
             raise c.fail(("strategies", "default", key), "declare options under 'decisions:' at the top level")
@@ -197,8 +257,11 @@ def compile_strategies(
                     _considerations(c, om.considerations, opath + ("considerations",), scope),
                 )
         check_events(path + ("change_points",), st.change_points)
+        if st.possible is not None:
+            c.names(path + ("possible",), st.possible.names(), fv_scope)
         strategies[sid] = CompiledStrategy(
-            sid, st.desc, st.type, c.weight(compile_weight(st.weight, path + ("weight",)), fv_scope), merges, mods, dict(st.change_points)
+            sid, st.desc, st.type, c.weight(compile_weight(st.weight, path + ("weight",)), fv_scope), merges, mods,
+            dict(st.change_points), st.possible, st.possible.compile() if st.possible is not None else None,
         )
         members[st.type].append(sid)
 

@@ -88,6 +88,8 @@ class CompiledStrategy:
     values: dict[str, CompiledMerge]
     option_mods: dict[tuple[str, str], CompiledOptionMod]
     change_points: dict[str, float]
+    possible: Node | None = None
+    possible_check: Check | None = None
 
 
 @dataclass(frozen=True)

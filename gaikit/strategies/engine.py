@@ -11,10 +11,18 @@ A decision scores each offered option::
         x product of the considerations (with Dave Mark's compensation)
         x (1 + momentum) if the option was this decision's last choice
 
-ranks options by tier (the strategies may override tiers), and picks with
-:func:`gaikit.core.scoring.choose`. Values (the default's, changed by the
+ranks options by tier, and picks with :func:`gaikit.core.scoring.choose`.
+An option's tier for a direction is its own ``tier`` (increasing) or
+``tier_decrease`` (decreasing) with each active strategy's change for that
+direction layered on: the strategy's value replaces the option's, its
+modifiers run after the option's (the last that holds wins). A strategy's
+``tier`` never touches the decrease tier, and a must-have that the option's
+own tier gives is never lowered by a strategy. Values (the default's, changed by the
 active strategies, times the game-rule multipliers) are readable by name in
-every weight, trigger and consideration, and by game code via :meth:`values`.
+every weight, trigger and consideration, and by game code via :meth:`values`;
+every context also carries the flags ``has_strategy:ID`` and
+``has_game_rule:RULE:PRESET`` that the triggers ``has_strategy = ID`` and
+``has_game_rule = RULE:PRESET`` read.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ from gaikit.strategies.compiled import CompiledOption, CompiledTier, StrategySet
 from gaikit.strategies.considerations import compensate
 from gaikit.strategies.defines import BUILTIN_EVENTS
 from gaikit.strategies.rules import resolve_rules
+from gaikit.strategies.triggers import flag_key
 
 
 @dataclass(frozen=True)
@@ -103,6 +112,10 @@ class StrategyEngine:
         self.strategies = strategies
         self.rules = dict(rules or {})
         self.multipliers = resolve_rules(strategies.rules, self.rules)
+        self._rule_flags = {
+            flag_key("has_game_rule", name, self.rules.get(name, rule.default)): 1.0 for name, rule in strategies.rules.items()
+        }
+        self._tiers: dict[tuple[Any, ...], tuple[CompiledTier, CompiledTier]] = {}
         self.rng = rng if rng is not None else np.random.default_rng(seed)
         self.active: dict[str, str] = {}
         self.points: dict[str, float] = {}
@@ -117,17 +130,25 @@ class StrategyEngine:
     def values(self, features: Mapping[str, float]) -> dict[str, float]:
         """Every strategy value: default, then active strategies, then game-rule multipliers."""
         out: dict[str, float] = {}
+        env = {**features, **self.flags()}
         try:
             for name, weight in self.strategies.default_values.items():
-                v = weight.evaluate(features)
+                v = weight.evaluate(env)
                 for type_name in self.strategies.types:
                     sid = self.active.get(type_name)
                     merge = self.strategies.strategies[sid].values.get(name) if sid else None
                     if merge is not None:
-                        v = merge.apply(v, features)
+                        v = merge.apply(v, env)
                 out[name] = v * self.multipliers.get(name, 1.0)
         except KeyError as exc:
             raise _missing(exc) from None
+        return out
+
+    def flags(self) -> dict[str, float]:
+        """``{has_strategy:ID: 1}`` for each active strategy and ``{has_game_rule:RULE:PRESET: 1}`` per rule."""
+        out = dict(self._rule_flags)
+        for sid in self.active.values():
+            out[flag_key("has_strategy", sid)] = 1.0
         return out
 
     def context(self, features: Mapping[str, float]) -> Context:
@@ -136,12 +157,12 @@ class StrategyEngine:
         if len(self.active) < len(self.strategies.types):
             self._start(feats)
         values = self.values(feats)
-        return Context(feats, values, {**feats, **values})
+        return Context(feats, values, {**feats, **values, **self.flags()})
 
     # -- strategies and change points ----------------------------------------
     def _start(self, features: dict[str, float]) -> None:
         values = self.values(features)
-        env = {**features, **values}
+        env = {**features, **values, **self.flags()}
         for name, tp in self.strategies.types.items():
             if name not in self.active:
                 if tp.initial is not None:
@@ -150,19 +171,34 @@ class StrategyEngine:
                     self.roll(name, env, cause="start")
 
     def roll(self, type_name: str, env: Mapping[str, float], cause: str = "roll") -> str:
-        """Roll ``type_name``'s active strategy semi-randomly from the weights; returns its id."""
+        """Roll ``type_name``'s active strategy semi-randomly from the weights; returns its id.
+
+        Only strategies whose ``possible`` holds take part. When none does,
+        the active strategy stays (at the start, when none is active yet, the
+        roll takes every strategy of the type).
+        """
         tp = self.strategies.types[type_name]
+        members = [self.strategies.strategies[s] for s in tp.strategies]
         try:
-            weights = np.array([self.strategies.strategies[s].weight.evaluate(env) for s in tp.strategies])
+            weights = np.array([st.weight.evaluate(env) for st in members])
+            possible = [st.possible_check is None or bool(st.possible_check(env)) for st in members]
         except KeyError as exc:
             raise _missing(exc) from None
-        choice = choose(weights[None, :], tp.randomness, self.rng, distribution=tp.distribution)
+        current = self.active.get(type_name)
+        if not any(possible) and current is not None:
+            # nothing may be picked: the active strategy stays (its counter restarts)
+            self._set_active(type_name, current, f"{cause} (no strategy possible)", {"possible": dict(zip(tp.strategies, possible))})
+            return current
+        mask = np.array([possible]) if any(possible) and not all(possible) else None
+        choice = choose(weights[None, :], tp.randomness, self.rng, distribution=tp.distribution, mask=mask)
         sid = tp.strategies[int(choice.winners[0])]
         roll = {
             "weights": {s: float(w) for s, w in zip(tp.strategies, weights)},
             "draws": {s: _num(d) for s, d in zip(tp.strategies, choice.draws[0])},
             "why": {s: self.strategies.strategies[s].weight.explain(env)["steps"] for s in tp.strategies},
         }
+        if mask is not None:
+            roll["possible"] = dict(zip(tp.strategies, possible))
         self._set_active(type_name, sid, cause, roll)
         return sid
 
@@ -243,6 +279,7 @@ class StrategyEngine:
         allowed_tiers: Iterable[str] | None = None,
         mask: Sequence[bool] | None = None,
         admit: Callable[[int, str], bool] | None = None,
+        screen: Callable[[list[str]], Sequence[bool]] | None = None,
     ) -> Decision:
         """Score the options of ``decision`` and pick one (tiers first, then the semi-random draw).
 
@@ -252,6 +289,9 @@ class StrategyEngine:
         allows must-haves). ``admit(index, tier)`` is asked once per option
         with its resolved tier; ``False`` excludes it (e.g. a budget where
         each tier must stay affordable after the option's own cost).
+        ``screen(tiers)`` sees every option's resolved tier at once and
+        returns which to keep (e.g. a budget that saves for a dearer option
+        of a higher tier instead of buying a lower one).
         """
         spec = self.strategies.decisions.get(decision)
         if spec is None:
@@ -267,7 +307,7 @@ class StrategyEngine:
                 if o is None:
                     raise ConfigError(f"decision {decision!r}: unknown option {opt.kind!r}; declared: {', '.join(spec.options)}")
                 env = {**context.env, **opt.features} if opt.features else context.env
-                tier_spec: CompiledTier = o.tier_for(direction)
+                own, layered = self._tier_specs(decision, o, active, direction)
                 x = o.score.evaluate(env)
                 considerations = list(o.considerations)
                 used = []
@@ -276,9 +316,6 @@ class StrategyEngine:
                     if mod is None:
                         continue
                     used.append((st.id, mod))
-                    override = mod.tier_decrease if direction == "decrease" and mod.tier_decrease is not None else mod.tier
-                    if override is not None:
-                        tier_spec = override
                     if mod.score is not None:
                         x = mod.score.apply(x, env)
                     considerations.extend(mod.considerations)
@@ -288,7 +325,7 @@ class StrategyEngine:
                     x *= 1.0 + spec.momentum
                 specs.append(o)
                 envs.append(env)
-                tiers.append(tier_spec.resolve(env))
+                tiers.append(_resolve_tier(own, layered, env))
                 base.append(x)
                 mods_used.append(used)
         except KeyError as exc:
@@ -302,6 +339,8 @@ class StrategyEngine:
             keep &= np.asarray(mask, dtype=bool).reshape(1, -1)
         if admit is not None:
             keep &= np.array([[bool(admit(i, t)) for i, (t, _) in enumerate(tiers)]], dtype=bool)
+        if screen is not None:
+            keep &= np.asarray(screen([t for t, _ in tiers]), dtype=bool).reshape(1, -1)
         r = spec.randomness if explore else 0.0
         base_arr = np.array(base, dtype=np.float64).reshape(1, -1)
         choice = choose(base_arr, r, self.rng, distribution=spec.distribution, ranks=ranks, mask=keep)
@@ -312,6 +351,26 @@ class StrategyEngine:
         if result.winner is not None:
             self.last_choice[decision] = result.winner.label
         return result
+
+    def _tier_specs(
+        self, decision: str, option: CompiledOption, active: Sequence[Any], direction: str
+    ) -> tuple[CompiledTier, CompiledTier | None]:
+        """The option's own tier spec for ``direction`` and, when strategies change it, the layered spec."""
+        key = (decision, option.id, direction, tuple(st.id for st in active))
+        cached = self._tiers.get(key)
+        if cached is not None:
+            return cached
+        own = option.tier_for(direction)
+        value, modifiers, changed = own.value, list(own.modifiers), False
+        for st in active:
+            mod = st.option_mods.get((decision, option.id))
+            change = None if mod is None else (mod.tier_decrease if direction == "decrease" else mod.tier)
+            if change is not None:
+                value, changed = change.value, True
+                modifiers.extend(change.modifiers)
+        result = (own, CompiledTier(value, tuple(modifiers)) if changed else None)
+        self._tiers[key] = result  # type: ignore[assignment]
+        return result  # type: ignore[return-value]
 
     # -- persistence ----------------------------------------------------------
     def reset(self) -> None:
@@ -338,6 +397,17 @@ class StrategyEngine:
         self.last_choice = dict(state["last_choice"])
         self._event_state = dict(state["event_state"])
         self.rng.bit_generator.state = state["rng"]
+
+
+def _resolve_tier(own: CompiledTier, layered: CompiledTier | None, env: Mapping[str, float]) -> tuple[str, str]:
+    """``(tier, why)``: the layered spec's, unless the option's own spec makes it a must-have."""
+    if layered is None:
+        return own.resolve(env)
+    tier, why = own.resolve(env)
+    changed = layered.resolve(env)
+    if tier == "must-have" and changed[0] != "must-have":
+        return tier, f"{why} (the option's own must-have: strategies cannot lower it)".lstrip()
+    return changed
 
 
 def _num(x: float) -> float | None:

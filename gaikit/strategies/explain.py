@@ -154,7 +154,8 @@ def format_record(record: Mapping[str, Any], values: bool = False) -> str:
             for k, v in (roll.get("weights") or {}).items()
         )
         head = " ".join(f"{k}={record[k]}" for k in ("time", "step", "env", "agent") if k in record)
+        barred = [k for k, ok in (roll.get("possible") or {}).items() if not ok]
         return f"strategy change [{head}] {record['type']}: {record['from']} -> {record['to']} ({record['cause']})" + (
             f"; weights {weights}" if weights else ""
-        )
+        ) + (f"; not possible: {', '.join(barred)}" if barred else "")
     return " ".join(f"{k}={v}" for k, v in record.items())

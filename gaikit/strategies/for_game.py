@@ -35,6 +35,23 @@ def game_feature_names(registry: Registry, game: str | None) -> list[str] | None
         return None
 
 
+def game_offered_options(registry: Registry, game: str | None) -> dict[str, tuple[str, ...] | None] | None:
+    """``offered_options()`` of registered ``game`` (decision -> option kinds it offers), if it declares them.
+
+    A game that offers options of its own (rather than playing the declared
+    ones through ``act``) implements ``offered_options()``; files for it must
+    then declare exactly those decisions and options.
+    """
+    if game is None or game not in registry.names("games"):
+        return None
+    spec = registry.get("games", game)
+    try:
+        offered = getattr(spec.factory(spec.config()), "offered_options", None)
+        return dict(offered()) if callable(offered) else None
+    except (GaikitError, ValueError, TypeError, ImportError):
+        return None
+
+
 def load_for_game(
     registry: Registry,
     game: str | None,
@@ -42,14 +59,15 @@ def load_for_game(
     mods: Sequence[str | Path] = (),
     features: Sequence[str] | None = None,
 ) -> StrategySet:
-    """Load ``file`` (default: the game's registered strategies) with ``mods``, validated against the game's features."""
+    """Load ``file`` (default: the game's registered strategies) with ``mods``, validated against the game's features
+    and the options it offers."""
     if file is None:
         if game is None:
             raise ConfigError("no strategy file: name a game or pass a file")
         file = registered_strategy_path(registry, game)
     if features is None:
         features = game_feature_names(registry, game) or []
-    strategies = load_strategies(file, list(mods), game_features=features)
+    strategies = load_strategies(file, list(mods), game_features=features, game_offers=game_offered_options(registry, game))
     declared = strategies.model.game
     if game is not None and declared is not None and declared != game and declared in registry.names("games"):
         raise ConfigError(f"{file}: game: the strategies are for {strategies.model.game!r}, not {game!r}")

@@ -8,7 +8,7 @@ a mod names the mod's file and line.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from pydantic import ValidationError
 
@@ -92,11 +92,16 @@ def load_strategies(
     mods: Sequence[Path | str] = (),
     *,
     game_features: Iterable[str] = (),
+    game_offers: Mapping[str, Sequence[str] | None] | None = None,
 ) -> StrategySet:
-    """Load, layer, validate and compile; the result is ready for engines and agents."""
+    """Load, layer, validate and compile; the result is ready for engines and agents.
+
+    ``game_offers`` (decision -> option kinds the game offers, ``None``: any)
+    refuses decisions and options the game would never use.
+    """
     doc = load_document(base, mods)
     model = validate_document(doc)
-    compiled = compile_strategies(model, doc.where, game_features, source=str(base))
+    compiled = compile_strategies(model, doc.where, game_features, source=str(base), game_offers=game_offers)
     compiled.raw = doc.data
     compiled.warnings = list(doc.warnings)
     compiled.sources = list(doc.sources)

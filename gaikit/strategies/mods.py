@@ -6,7 +6,9 @@ to it), which load first, once each. Each file may set ``mode``:
 
 * ``inject`` (the default): mappings are merged key by key, lists are
   appended (a new modifier joins a weight block's modifiers), numbers and
-  strings are overwritten.
+  strings are overwritten. An entry with an ``id`` replaces the entry with
+  the same ``id`` instead: a list item (a modifier) in place, a mapping (a
+  weight or tier block) whole.
 * ``replace``: every entry the file names -- a rule, strategy type, event,
   decision, strategy or define -- replaces the earlier entry whole.
 
@@ -110,16 +112,28 @@ def _set(doc: Document, target: dict[str, Any], key: Any, value: Any, path: tupl
     _copy_located(src, path, doc.located, path)
 
 
+def _id(entry: Any) -> Any:
+    return entry.get("id") if isinstance(entry, dict) else None
+
+
 def _inject(doc: Document, target: dict[str, Any], key: Any, value: Any, path: tuple[Any, ...], src: Located) -> None:
     current = target.get(key)
     if isinstance(value, dict) and isinstance(current, dict):
+        if _id(value) is not None and _id(value) == _id(current):
+            _set(doc, target, key, value, path, src)  # the same id: the block is replaced whole
+            return
         for k, v in value.items():
             _inject(doc, current, k, v, path + (k,), src)
     elif isinstance(value, list) and isinstance(current, list):
-        offset = len(current)
         for i, item in enumerate(value):
-            current.append(copy.deepcopy(item))
-            _copy_located(src, path + (i,), doc.located, path + (offset + i,))
+            ids = [_id(x) for x in current]
+            at = ids.index(_id(item)) if _id(item) is not None and _id(item) in ids else len(current)
+            if at == len(current):
+                current.append(copy.deepcopy(item))
+            else:
+                current[at] = copy.deepcopy(item)
+                _drop_located(doc.located, path + (at,))
+            _copy_located(src, path + (i,), doc.located, path + (at,))
     else:
         _set(doc, target, key, value, path, src)
 

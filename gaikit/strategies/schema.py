@@ -20,17 +20,19 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, PlainValidator, Tag, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, PlainValidator, Tag, model_validator
 
-from gaikit.core.scoring import TIERS
+from gaikit.core.scoring import TIERS, canonical_tier
 from gaikit.strategies.defines import Defines
 from gaikit.strategies.rules import Rule
 from gaikit.strategies.triggers import NAME_PATTERN, Node, TriggerError, parse_trigger
 
-TierName = Literal["must-have", "should-have", "wants-to-have", "nice-to-have", "must-not-have"]
+_TierLiteral = Literal["must-have", "should-have", "wants-to-have", "nice-to-have", "must-not-have"]
+#: A tier, in either spelling: ``should-have`` or Victoria 3's ``should_have``.
+TierName = Annotated[_TierLiteral, BeforeValidator(canonical_tier)]
 CurveType = Literal["linear", "polynomial", "logistic", "logit", "step"]
 MERGE_MODES: tuple[str, ...] = ("override", "add", "multiply")
-assert set(TIERS) == set(TierName.__args__)  # type: ignore[attr-defined]
+assert set(TIERS) == set(_TierLiteral.__args__)  # type: ignore[attr-defined]
 
 
 def _quantity(value: Any) -> float | str:
@@ -70,9 +72,19 @@ class Base(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=False)
 
 
+def _unique_ids(items: list[Any], what: str) -> None:
+    seen: set[str] = set()
+    for item in items:
+        if item.id is not None:
+            if item.id in seen:
+                raise ValueError(f"two {what} have the id {item.id!r}; ids name one entry (mods replace it by id)")
+            seen.add(item.id)
+
+
 class Modifier(Base):
     """``{if: <trigger>, add|factor: <quantity>, desc: "..."}``; no ``if`` means always."""
 
+    id: Optional[Name] = Field(None, description="Names the modifier: a mod injecting one with the same id replaces it.")
     if_: Optional[Trigger] = Field(None, alias="if", description="Condition; the modifier applies when true.")
     add: Optional[Quantity] = Field(None, description="Added to the value.")
     factor: Optional[Quantity] = Field(None, description="Multiplies the value.")
@@ -88,10 +100,16 @@ class Modifier(Base):
 class WeightBlock(Base):
     """A Paradox weight block: start at ``value``, apply modifiers in order, clamp to [min, max]."""
 
+    id: Optional[Name] = Field(None, description="Names the block: a mod injecting a block with the same id replaces it whole.")
     value: Quantity = Field(..., description="Starting value.")
     modifiers: list[Modifier] = Field(default_factory=list, description="Applied in order when their trigger holds.")
     min: Optional[float] = Field(None, description="Lower clamp after the modifiers.")
     max: Optional[float] = Field(None, description="Upper clamp after the modifiers.")
+
+    @model_validator(mode="after")
+    def _ids(self) -> "WeightBlock":
+        _unique_ids(self.modifiers, "modifiers")
+        return self
 
 
 def _weight_kind(value: Any) -> str:
@@ -149,6 +167,7 @@ StrategyValue = Annotated[
 class TierModifier(Base):
     """``{if: <trigger>, tier: <tier>, desc}``: the last modifier whose trigger holds sets the tier."""
 
+    id: Optional[Name] = Field(None, description="Names the modifier: a mod injecting one with the same id replaces it.")
     if_: Optional[Trigger] = Field(None, alias="if")
     tier: TierName
     desc: str = ""
@@ -157,8 +176,14 @@ class TierModifier(Base):
 class TierBlock(Base):
     """A tier with conditional changes."""
 
+    id: Optional[Name] = Field(None, description="Names the block: a mod injecting a block with the same id replaces it whole.")
     value: TierName
     modifiers: list[TierModifier] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _ids(self) -> "TierBlock":
+        _unique_ids(self.modifiers, "tier modifiers")
+        return self
 
 
 def _tier_kind(value: Any) -> str:
@@ -247,6 +272,7 @@ class Strategy(Base):
     desc: str = ""
     type: Optional[Name] = None
     weight: Optional[Weight] = Field(None, description="Chance weight when its type is rolled.")
+    possible: Optional[Trigger] = Field(None, description="Only when this holds may a roll pick the strategy.")
     values: dict[Name, StrategyValue] = Field(default_factory=dict)
     decisions: dict[Name, dict[Name, OptionMod]] = Field(default_factory=dict)
     change_points: dict[Name, NonNegative] = Field(default_factory=dict, description="Per-event points (override).")

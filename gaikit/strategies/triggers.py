@@ -16,6 +16,12 @@ Two spellings, freely nested:
   ``{any: [...]}``, ``{not: <trigger>}``; a list is ``all``; ``true``/``false``
   are constants.
 
+Two Paradox-style conditions ask about the agent rather than a number:
+``has_strategy = ID`` (the strategy ``ID`` is active) and ``has_game_rule =
+RULE:PRESET`` (the game rule ``RULE`` is set to ``PRESET``). They read flags
+the engine adds to every context (:func:`flag_key`); the compiler checks that
+the strategy, rule and preset exist.
+
 Anything else -- quotes, calls, attributes, brackets, operators such as ``+``
 -- is a syntax error, so ``__import__('os')`` can never run.
 """
@@ -36,10 +42,23 @@ _COMPARE: dict[str, Callable[[float, float], bool]] = {
 _KEY_OPS = {"gt": ">", "ge": ">=", "lt": "<", "le": "<=", "eq": "==", "ne": "!="}
 _TOKEN = re.compile(
     r"\s*(?:(?P<number>-?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
-    r"|(?P<op>>=|<=|==|!=|>|<|=)|(?P<paren>[()]))"
+    r"|(?P<op>>=|<=|==|!=|>|<|=)|(?P<paren>[()])|(?P<colon>:))"
 )
 _WORDS = {"and", "or", "not", "true", "false", "yes", "no"}
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+#: Deepest nesting accepted (parentheses, ``not``, nested ``all``/``any``/``not``), as for YAML.
+MAX_DEPTH = 64
+_SHOWN_CHARS = 200
+#: Conditions on the agent itself: ``has_strategy = ID``, ``has_game_rule = RULE:PRESET``.
+FLAG_CONDITIONS: tuple[str, ...] = ("has_strategy", "has_game_rule")
+
+
+def flag_key(condition: str, *args: str) -> str:
+    """The context key a flag condition reads: ``has_strategy:ID`` or ``has_game_rule:RULE:PRESET``.
+
+    The colon keeps these keys apart from feature and value names.
+    """
+    return ":".join((condition, *args))
 
 
 class TriggerError(ValueError):
@@ -62,6 +81,8 @@ class Node:
             return set().union(*(child.names() for child in self.args)) if self.args else set()
         if self.op == "const":
             return set()
+        if self.op == "flag":
+            return {flag_key(*self.args)}
         return {a for a in self.args if isinstance(a, str)}
 
     def text(self) -> str:
@@ -70,6 +91,8 @@ class Node:
             return "true" if self.args[0] else "false"
         if self.op == "truthy":
             return str(self.args[0])
+        if self.op == "flag":
+            return f"{self.args[0]} = {':'.join(self.args[1:])}"
         if self.op == "not":
             return f"not ({self.args[0].text()})"
         if self.op in ("all", "any"):
@@ -88,6 +111,9 @@ class Node:
         if self.op == "truthy":
             name = self.args[0]
             return lambda f: f[name] != 0
+        if self.op == "flag":
+            key = flag_key(*self.args)
+            return lambda f: f.get(key, 0.0) != 0
         if self.op == "not":
             inner = self.args[0].compile()
             return lambda f: not inner(f)
@@ -107,17 +133,22 @@ def _fmt(x: Operand) -> str:
     return x if isinstance(x, str) else f"{x:g}"
 
 
+def _shown(text: str) -> str:
+    """``text`` quoted for an error message, shortened if long (a trigger may be megabytes)."""
+    return repr(text) if len(text) <= _SHOWN_CHARS else repr(text[:_SHOWN_CHARS]) + f"... ({len(text):,} characters)"
+
+
 def _tokenize(text: str) -> list[tuple[str, str, int]]:
+    # One left-to-right pass (no slicing of the rest of the text): time linear in its length.
     tokens: list[tuple[str, str, int]] = []
-    pos = 0
-    while pos < len(text):
-        if text[pos:].strip() == "":
-            break
+    pos, end = 0, len(text.rstrip())
+    while pos < end:
         m = _TOKEN.match(text, pos)
         if m is None or m.end() == pos:
-            bad = text[pos:].lstrip()[:1]
-            col = len(text) - len(text[pos:].lstrip()) + 1
-            raise TriggerError(f"unexpected character {bad!r} at column {col} in trigger {text!r}")
+            bad = pos
+            while text[bad].isspace():  # a non-space character lies before ``end``
+                bad += 1
+            raise TriggerError(f"unexpected character {text[bad]!r} at column {bad + 1} in trigger {_shown(text)}")
         kind = m.lastgroup or ""
         tokens.append((kind, m.group(kind), m.start(kind) + 1))
         pos = m.end()
@@ -125,10 +156,19 @@ def _tokenize(text: str) -> list[tuple[str, str, int]]:
 
 
 class _Parser:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, depth: int = 0) -> None:
         self.text = text
         self.tokens = _tokenize(text)
         self.i = 0
+        #: Nesting so far (parentheses, ``not``, enclosing mapping/list triggers): bounded by MAX_DEPTH.
+        self.depth = depth
+
+    def enter(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            tok = self.peek()
+            at = f" at column {tok[2]}" if tok else ""
+            raise TriggerError(f"trigger nested more than {MAX_DEPTH} levels deep{at} in trigger {_shown(self.text)}")
 
     def peek(self) -> tuple[str, str, int] | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
@@ -143,7 +183,7 @@ class _Parser:
     def fail(self, expected: str) -> TriggerError:
         tok = self.peek()
         found = f"{tok[1]!r} at column {tok[2]}" if tok else "the end"
-        return TriggerError(f"expected {expected} but found {found} in trigger {self.text!r}")
+        return TriggerError(f"expected {expected} but found {found} in trigger {_shown(self.text)}")
 
     def parse(self) -> Node:
         if not self.tokens:
@@ -167,7 +207,10 @@ class _Parser:
 
     def not_expr(self) -> Node:
         if self.word("not"):
-            return Node("not", (self.not_expr(),))
+            self.enter()
+            node = Node("not", (self.not_expr(),))
+            self.depth -= 1
+            return node
         return self.atom()
 
     def atom(self) -> Node:
@@ -175,16 +218,20 @@ class _Parser:
         if tok is None:
             raise self.fail("a comparison")
         if tok == ("paren", "(", tok[2]):
+            self.enter()
             self.i += 1
             node = self.or_expr()
             closing = self.peek()
             if closing is None or closing[1] != ")":
                 raise self.fail("')'")
             self.i += 1
+            self.depth -= 1
             return node
         if tok[0] == "name" and tok[1].lower() in ("true", "yes", "false", "no"):
             self.i += 1
             return Node("const", (tok[1].lower() in ("true", "yes"),))
+        if tok[0] == "name" and tok[1] in FLAG_CONDITIONS:
+            return self.flag(tok[1])
         left = self.operand()
         op = self.peek()
         if op is None or op[0] != "op":
@@ -196,9 +243,31 @@ class _Parser:
         symbol = "==" if op[1] == "=" else op[1]
         if not isinstance(left, str):
             if not isinstance(right, str):
-                raise TriggerError(f"comparison of two numbers in trigger {self.text!r}; name a feature")
+                raise TriggerError(f"comparison of two numbers in trigger {_shown(self.text)}; name a feature")
             left, right, symbol = right, left, {">": "<", "<": ">", ">=": "<=", "<=": ">="}.get(symbol, symbol)
         return Node(symbol, (left, right))
+
+    def flag(self, condition: str) -> Node:
+        self.i += 1
+        op = self.peek()
+        if op is None or op[1] not in ("=", "=="):
+            raise self.fail(f"'=' after {condition}")
+        self.i += 1
+        parts = [self.plain_name(condition)]
+        if condition == "has_game_rule":
+            colon = self.peek()
+            if colon is None or colon[0] != "colon":
+                raise self.fail("':' between the rule and its preset (has_game_rule = RULE:PRESET)")
+            self.i += 1
+            parts.append(self.plain_name(condition))
+        return Node("flag", (condition, *parts))
+
+    def plain_name(self, condition: str) -> str:
+        tok = self.peek()
+        if tok is None or tok[0] != "name":
+            raise self.fail(f"a name after {condition}")
+        self.i += 1
+        return tok[1]
 
     def operand(self) -> Operand:
         tok = self.peek()
@@ -209,28 +278,45 @@ class _Parser:
 
 
 def parse_trigger(raw: Any) -> Node:
-    """Parse a trigger in either spelling into a :class:`Node`; raises :class:`TriggerError`."""
+    """Parse a trigger in either spelling into a :class:`Node`; raises :class:`TriggerError`.
+
+    Work is linear in the trigger's size; nesting (parentheses, ``not``,
+    ``all``/``any``/``not`` mappings and lists, together) deeper than
+    :data:`MAX_DEPTH` is a :class:`TriggerError`, never a ``RecursionError``.
+    """
+    return _parse(raw, 0)
+
+
+def _parse(raw: Any, depth: int) -> Node:
+    if depth > MAX_DEPTH:
+        raise TriggerError(f"trigger nested more than {MAX_DEPTH} levels deep")
     if isinstance(raw, bool):
         return Node("const", (raw,))
     if isinstance(raw, str):
-        return _Parser(raw).parse()
+        return _Parser(raw, depth).parse()
     if isinstance(raw, list):
-        return Node("all", tuple(parse_trigger(item) for item in raw))
+        return Node("all", tuple(_parse(item, depth + 1) for item in raw))
     if isinstance(raw, Mapping):
-        return _parse_mapping(raw)
+        return _parse_mapping(raw, depth)
     raise TriggerError(f"a trigger is a string, a mapping or a list, got {type(raw).__name__} {raw!r}")
 
 
-def _parse_mapping(raw: Mapping[str, Any]) -> Node:
+def _parse_mapping(raw: Mapping[str, Any], depth: int) -> Node:
     keys = set(raw)
     for combinator in ("all", "any"):
         if keys == {combinator}:
             items = raw[combinator]
             if not isinstance(items, list):
                 raise TriggerError(f"'{combinator}' takes a list of triggers, got {items!r}")
-            return Node(combinator, tuple(parse_trigger(item) for item in items))
+            return Node(combinator, tuple(_parse(item, depth + 1) for item in items))
     if keys == {"not"}:
-        return Node("not", (parse_trigger(raw["not"]),))
+        return Node("not", (_parse(raw["not"], depth + 1),))
+    if len(keys) == 1 and next(iter(keys)) in FLAG_CONDITIONS:
+        condition = next(iter(keys))
+        arg = raw[condition]
+        if not isinstance(arg, str):
+            raise TriggerError(f"'{condition}' takes a name, got {arg!r}")
+        return _Parser(f"{condition} = {arg}").parse()
     if "feature" in keys:
         ops = keys & set(_KEY_OPS)
         extra = keys - set(_KEY_OPS) - {"feature"}
@@ -250,5 +336,6 @@ def _parse_mapping(raw: Mapping[str, Any]) -> Node:
             raise TriggerError(f"'{key}' must be a number or a feature name, got {right!r}")
         return Node(_KEY_OPS[key], (name, right if isinstance(right, str) else float(right)))
     raise TriggerError(
-        f"unknown trigger keys {sorted(keys)}; expected {{feature, gt|ge|lt|le|eq|ne}}, all, any or not"
+        f"unknown trigger keys {sorted(keys)}; expected {{feature, gt|ge|lt|le|eq|ne}}, all, any, not, "
+        f"has_strategy or has_game_rule"
     )

@@ -50,12 +50,13 @@ def goal_options(realm: WorldState, c: Country, t: int) -> list[Option]:
             "g_value": 10.0 * (float(m.pop[s]) / mean_pop + float(m.levels[s, :3].sum()) / 10.0),
             "g_port": float(m.port[s]),
             "g_claim": float(m.core[s] == c.index),
+            "g_homeland": float(m.core[s] == t),
             "g_capital": float(s == target.capital),
             "g_last_state": float(t_states <= 1),
             "infamy_after": c.infamy + infamy,
         }))
     options.append(Option("tribute", f"tribute from {target.name}", {
-        **base, "g_value": 0.0, "g_port": 0.0, "g_claim": 0.0, "g_capital": 0.0, "g_last_state": 0.0,
+        **base, "g_value": 0.0, "g_port": 0.0, "g_claim": 0.0, "g_capital": 0.0, "g_last_state": 0.0, "g_homeland": 0.0,
         "infamy_after": c.infamy + TRIBUTE_INFAMY,
     }))
     return options

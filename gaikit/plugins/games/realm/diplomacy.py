@@ -53,6 +53,7 @@ def target_features(realm: WorldState, i: int, t: int) -> dict[str, float]:
         "t_is_player": float(target.is_player),
         "t_infamy": target.infamy,
         "t_claim": float(((m.core == i) & (m.owner == t)).any()),
+        "t_foreign_land": float(((m.owner == t) & (m.core != t)).any()),
     }
 
 

@@ -26,6 +26,7 @@ from gaikit.core.hookspecs import Register
 from gaikit.plugins.games.realm.config import RealmConfig, check_player
 from gaikit.plugins.games.realm.env import RealmEnv
 from gaikit.plugins.games.realm.features import FEATURES, country_features, features_from_observation
+from gaikit.plugins.games.realm.offers import OFFERED
 from gaikit.plugins.games.realm.simulate import load_realm_strategies
 from gaikit.strategies.compiled import StrategySet
 
@@ -69,6 +70,10 @@ class RealmGame(Game):
     def feature_names(self) -> list[str]:
         """The country features strategy files may read."""
         return list(FEATURES)
+
+    def offered_options(self) -> dict[str, tuple[str, ...] | None]:
+        """Decision -> the option kinds realm offers it (``None``: the file's own, played by action id)."""
+        return dict(OFFERED)
 
     def features(self, env: gym.Env | None, obs: Any) -> dict[str, float]:
         """The player's features: exact from the env's world when given, else decoded from the observation."""

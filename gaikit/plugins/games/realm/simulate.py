@@ -23,6 +23,7 @@ from gaikit.core.hookspecs import Register
 from gaikit.core.world import World
 from gaikit.plugins.games.realm.config import RealmConfig, check_player
 from gaikit.plugins.games.realm.features import FEATURES
+from gaikit.plugins.games.realm.offers import OFFERED
 from gaikit.plugins.games.realm.simulation import new_world, run, summary
 from gaikit.plugins.games.realm.state import WorldState
 from gaikit.plugins.games.realm.world import Country, country_names, date_of, week_of
@@ -51,7 +52,7 @@ class WorldSpec:
 
 def load_realm_strategies(file: str | Path | None = None, mods: Sequence[str | Path] = ()) -> StrategySet:
     """The realm strategy file (default: the shipped one) with ``mods`` layered on."""
-    return load_strategies(file or REALM_YAML, list(mods), game_features=FEATURES)
+    return load_strategies(file or REALM_YAML, list(mods), game_features=FEATURES, game_offers=OFFERED)
 
 
 def build_world(spec: WorldSpec, recorder: Callable[..., None] | None = None) -> WorldState:
@@ -141,9 +142,11 @@ def budget_note(note: Mapping[str, Any]) -> str:
     if note.get("budget") == "increase":
         tiers = ", ".join(f"{t} > {v:.3g}" for t, v in note["thresholds"].items())
         left = ", ".join(f"{k} {v:.3g}" for k, v in note["left"].items())
+        saving = (f" Saving for {note['saving_for']}: its tier is within the budget but not yet its cost, and a "
+                  f"lower tier is never bought before a higher one." if note.get("saving_for") else "")
         return (f"budget: surplus {note['surplus']:.3g} of income before costs; an option is affordable at its tier "
-                f"when the surplus left after its own cost beats the tier's threshold ({tiers}; must-have always). "
-                f"Left after each: {left}")
+                f"when the surplus left after its own cost beats the tier's threshold ({tiers}; must-have always); "
+                f"only the highest tier within the budget may be bought. Left after each: {left}.{saving}")
     if note.get("budget") == "decrease":
         return (f"budget: recurring surplus {note['surplus']:.3g} of income; tiers that may be cut now: "
                 f"{', '.join(note['cuts'])} (lowest first; must-have never)")

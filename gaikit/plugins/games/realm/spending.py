@@ -12,7 +12,9 @@ tiers may be chosen (the Victoria 3 rules; thresholds are strategy values):
   the reserves, minus the option's weekly cost, over income) stays above
   the tier's threshold: should-have ``surplus_small``, wants-to-have
   ``surplus_modest``, nice-to-have ``surplus_large``; must-have always, even
-  into debt;
+  into debt. Higher priority always wins: when an option of a higher tier
+  is within the budget's tiers but waits only on its own cost, nothing of a
+  lower tier is bought -- the country saves for it (:func:`increase_admission`);
 * decreasing (surplus without temporary spending): must-not-have is cut at
   any time; nice-to-have when the surplus is below ``surplus_small``;
   wants-to-have in a deficit unless reserves exceed ``reserves_large``;
@@ -26,10 +28,11 @@ updates the spending variables before the next one is chosen.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
+from gaikit.core.scoring import tier_rank
 from gaikit.plugins.games.realm.economy import (
     ARMY_UPKEEP, BUILD_COST, BUILD_WEEKS, IRON, PRODUCES, UPKEEP, WAGE, WORKERS_PER_LEVEL, WORKFORCE_SHARE,
 )
@@ -60,6 +63,30 @@ def affordable(tier: str, surplus: float, values: dict[str, float]) -> bool:
 def allowed_increase(surplus: float, values: dict[str, float]) -> set[str]:
     """Tiers a country may buy when ``surplus`` is left after paying (must-have always)."""
     return {tier for tier in ("must-have", *THRESHOLDS) if affordable(tier, surplus, values)}
+
+
+def increase_admission(
+    tiers: Sequence[str], left: Sequence[float], surplus: float, values: dict[str, float]
+) -> tuple[list[bool], int | None]:
+    """Which options may be bought, and the option the country saves for (``None``: not saving).
+
+    ``tiers`` are the options' resolved tiers, ``left`` the surplus left after
+    each one's own cost, ``surplus`` the surplus before any cost. The tiers
+    the budget reaches before costs (:func:`allowed_increase`) are *waiting*;
+    only the highest waiting tier may be bought, and only its options that
+    stay affordable after their own cost. When none does, the first option of
+    that tier is saved for and nothing is bought.
+    """
+    reach = allowed_increase(surplus, values)
+    waiting = [i for i, t in enumerate(tiers) if t in reach]
+    if not waiting:
+        return [False] * len(tiers), None
+    best = max(tier_rank(tiers[i], "increase") for i in waiting)
+    keep = [i in waiting and tier_rank(tiers[i], "increase") == best and affordable(tiers[i], left[i], values)
+            for i in range(len(tiers))]
+    if any(keep):
+        return keep, None
+    return keep, next(i for i in waiting if tier_rank(tiers[i], "increase") == best)
 
 
 def allowed_decrease(surplus: float, reserves: float, in_debt: bool, values: dict[str, float]) -> set[str]:
@@ -243,15 +270,23 @@ def review_spending(realm: WorldState, c: Country, sweep: bool = True) -> list[d
                 left = [(money - weekly_cost(o)) / income for o in options]
             if not options:
                 break
-            now = Context(feats, values, {**feats, **values})
+            now = Context(feats, values, {**ctx.env, **feats})
             if direction == "decrease":
                 d = _decide_cut(realm, c, now, options, allowed, recurring)
             else:
-                d = c.engine.decide("spending", now, options, direction="increase",
-                                    admit=lambda k, tier: affordable(tier, left[k], values))
+                saving: list[int | None] = [None]
+
+                def screen(tiers: list[str]) -> list[bool]:
+                    keep, saving[0] = increase_admission(tiers, left, money / income, values)
+                    return keep
+
+                d = c.engine.decide("spending", now, options, direction="increase", screen=screen)
+                note: dict[str, Any] = {}
+                if saving[0] is not None:
+                    note["saving_for"] = options[saving[0]].label
                 realm.record(c, "spending", d, budget="increase", surplus=money / income,
                              thresholds={t: values[v] for t, v in THRESHOLDS.items()},
-                             left={o.label: round(x, 4) for o, x in zip(options, left)})
+                             left={o.label: round(x, 4) for o, x in zip(options, left)}, **note)
             if d.winner is None:
                 idle = True
                 break
