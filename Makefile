@@ -12,11 +12,11 @@ $(BIN)/activate:
 
 $(VENV)/.installed: pyproject.toml $(CONSTRAINTS) | $(BIN)/activate
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -c $(CONSTRAINTS) -e ".[dev]"
+	$(PIP) install --quiet -c $(CONSTRAINTS) -e ".[dev,distributed]"
 	touch $@
 
 $(VENV)/.bench-installed: $(VENV)/.installed
-	$(PIP) install --quiet -c $(CONSTRAINTS) -e ".[dev,bench]"
+	$(PIP) install --quiet -c $(CONSTRAINTS) -e ".[dev,distributed,bench]"
 	touch $@
 
 setup: $(VENV)/.installed  ## create .venv and install gaikit with its test tools
@@ -36,7 +36,7 @@ bench: $(VENV)/.bench-installed  ## benchmarks (installs the optional peers, e.g
 	set -e; for script in benchmarks/bench_*.py; do echo "== $$script"; OMP_NUM_THREADS=1 $(BIN)/python $$script; done
 
 $(VENV)/.mutation-installed: $(VENV)/.installed
-	$(PIP) install --quiet -c $(CONSTRAINTS) -e ".[dev,mutation]"
+	$(PIP) install --quiet -c $(CONSTRAINTS) -e ".[dev,distributed,mutation]"
 	touch $@
 
 mutation: $(VENV)/.mutation-installed  ## mutation testing of the learners' loss/target/update code (docs/testing.md)

@@ -19,8 +19,9 @@ import gymnasium as gym
 from pydantic import BaseModel, ValidationError
 
 from gaikit.core.agent import LearnedAgent
-from gaikit.core.components import Agent, Game
+from gaikit.core.components import Agent, Game, Memory
 from gaikit.core.config import ComponentConfig, RunConfig, format_validation_error
+from gaikit.core.config_checks import number_problem
 from gaikit.core.errors import ConfigError
 from gaikit.core.registry import SINGULAR, ComponentSpec, Registry
 from gaikit.core.seeding import seed_everything
@@ -46,11 +47,15 @@ AgentFactory = Callable[[AgentContext], Agent]
 
 def validate_options(spec: ComponentSpec, options: Mapping[str, Any], source: str = "config") -> BaseModel:
     """``options`` validated into the component's config model; errors name the field."""
+    section = SINGULAR[spec.kind]
     try:
-        return spec.config.model_validate(dict(options))
+        validated = spec.config.model_validate(dict(options))
     except ValidationError as exc:
-        section = SINGULAR[spec.kind]
         raise ConfigError(format_validation_error(exc, source, (section, spec.name))) from None
+    problem = number_problem(dict(options), validated)
+    if problem is not None:
+        raise ConfigError(f"{source}: {'.'.join(map(str, (section, spec.name, *problem[0])))}: {problem[1]}")
+    return validated
 
 
 def build_component_config(registry: Registry, kind: str, chosen: ComponentConfig) -> tuple[ComponentSpec, BaseModel]:
@@ -66,12 +71,36 @@ def build_game(config: RunConfig, registry: Registry) -> Game:
     (the encoder factory's ``observation_keys``; ``None`` without encoder).
     """
     spec, options = build_component_config(registry, "games", config.game)
-    game = spec.factory(options)
+    game = spec.build(options)
     keys = None
     if config.encoder is not None:
         keys = getattr(registry.get("encoders", config.encoder.name).factory, "observation_keys", None)
     game.select_observation(keys)
     return game
+
+
+def build_memory(
+    registry: Registry,
+    chosen: ComponentConfig,
+    observation_space: gym.Space,
+    action_space: gym.Space,
+    *,
+    num_envs: int,
+    gamma: float,
+    n_step: int,
+    seed: int,
+) -> Memory:
+    """The chosen memory, its ``n_step`` (if its config model has that field) set from the learner's.
+
+    Used by the ``learned`` agent kind and by actor–learner replay shards, so
+    both build a memory the same way.
+    """
+    spec = registry.get("memories", chosen.name)
+    raw = dict(chosen.options)
+    if "n_step" in spec.config.model_fields:
+        raw["n_step"] = int(n_step)
+    options = validate_options(spec, raw)
+    return spec.build(observation_space, action_space, options, num_envs=num_envs, gamma=float(gamma), seed=seed)
 
 
 def effective_config(config: RunConfig, agent: Agent) -> RunConfig:
@@ -95,7 +124,7 @@ def check_agent_kind(registry: Registry, kind: str) -> ComponentSpec:
 
 def build_agent(ctx: AgentContext) -> Agent:
     """Build the agent kind ``ctx.config.agent`` with the factory a plugin registered for it."""
-    return check_agent_kind(ctx.registry, ctx.config.agent).factory(ctx)
+    return check_agent_kind(ctx.registry, ctx.config.agent).build(ctx)
 
 
 def build_world(config: RunConfig, registry: Registry) -> World:
@@ -104,7 +133,7 @@ def build_world(config: RunConfig, registry: Registry) -> World:
     if config.game.name not in known:
         raise ConfigError(f"game {config.game.name!r} has no world to simulate; world games: {', '.join(known) or '(none)'}")
     spec = registry.get("worlds", config.game.name)
-    return spec.factory(validate_options(spec, config.game.options))
+    return spec.build(validate_options(spec, config.game.options))
 
 
 @dataclass

@@ -183,6 +183,9 @@ class Learner(ABC):
     gamma: float
     #: n-step return horizon the memory must use (1 for plain TD).
     n_step: int = 1
+    #: Whether the learner learns from replayed experience of older policies. An on-policy learner sets
+    #: ``False``: actor–learner runs (``--actors``), whose experience always lags the learner, refuse it.
+    off_policy: ClassVar[bool] = True
 
     @abstractmethod
     def predict(self, obs: Observation) -> Preferences:
@@ -204,6 +207,19 @@ class Learner(ABC):
         """Trainable parameters of the (online) encoder, for the run header."""
         return 0
 
+    def policy_state(self) -> StateDict:
+        """The acting part of :meth:`state_dict`: what :meth:`predict` reads (default: the whole state).
+
+        Actor–learner runs ship it from the learner to each collector's copy
+        every ``train.sync_every`` updates; a learner overrides it to ship
+        less (e.g. DDQN's online network, SAC's actor).
+        """
+        return self.state_dict()
+
+    def load_policy_state(self, state: StateDict) -> None:
+        """Restore what :meth:`policy_state` returned (default: :meth:`load_state_dict`)."""
+        self.load_state_dict(state)
+
 
 class ActionSelector(ABC):
     """Turns preferences into actions, with its own schedule state and seeded RNG.
@@ -218,6 +234,13 @@ class ActionSelector(ABC):
     def explain(self) -> dict[str, Any] | None:
         """Why the last batch of actions was chosen, where the selector can say."""
         return None
+
+    def set_actor(self, index: int, count: int) -> None:
+        """Make this copy actor ``index`` of ``count`` collectors (actor–learner runs; default: no change).
+
+        Called once on each collector's selector before it acts. Selectors
+        with per-actor exploration (Ape-X's epsilon ladder) set it here.
+        """
 
     def state_dict(self) -> StateDict:
         """Schedule position and RNG state."""
@@ -248,6 +271,9 @@ class Transition:
     truncated: np.ndarray
     #: The vector env's ``infos`` of this step (not stored by memories).
     infos: dict[str, Any] = field(default_factory=dict)
+    #: Initial priorities ``(num_envs,)`` (absolute TD errors computed by an actor–learner collector), for
+    #: memories that prioritise; ``None``: the memory's own default (e.g. the largest priority seen).
+    priorities: np.ndarray | None = None
 
 
 class Agent(ABC):

@@ -116,6 +116,12 @@ class EpisodeTracker:
         self.count += len(finished)
         return finished
 
+    def record(self, finished: list[EpisodeRecord]) -> None:
+        """Count episodes finished elsewhere (by actor–learner collectors) in :attr:`count` and the recent mean."""
+        for record in finished:
+            self.recent.append(record.ret)
+        self.count += len(finished)
+
     def reset_partial(self) -> None:
         """Forget episodes in progress (the envs were reset, e.g. on resume without env state)."""
         self.returns[:] = 0.0

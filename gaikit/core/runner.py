@@ -27,17 +27,19 @@ import numpy as np
 import torch
 
 from gaikit.core.actions import ActionAdapter
-from gaikit.core.checkpoint import save_checkpoint
+from gaikit.core.checkpoint import checkpoint_dirs, describe_os_error, mismatch, save_checkpoint
 from gaikit.core.components import Agent, Game, Observation, Transition
 from gaikit.core.config import RunConfig
 from gaikit.core.cpu_flags import denormals_flushed
-from gaikit.core.console import warn
+from gaikit.core.console import background_errors_as_warnings, warn
 from gaikit.core.episodes import EpisodeTracker, reports_episode_statistics
-from gaikit.core.errors import GaikitError
+from gaikit.core.errors import CheckpointError, GaikitError
 from gaikit.core.explain_log import append_explanations
 from gaikit.core.evaluation import EVAL_SEED_OFFSET, EvalResult, evaluate
 from gaikit.core.interrupt import GracefulStop
 from gaikit.core.metrics import MetricsLogger
+from gaikit.core.numerics import (
+    DivergenceWatch, NonFiniteError, check_array, check_learner_metrics, check_state)
 from gaikit.core.progress import RunProgress
 from gaikit.core.seeding import rng_state, set_rng_state
 
@@ -69,12 +71,16 @@ def _next_boundary(current: int, every: int, step: int) -> int:
 
 @dataclass
 class RunResult:
-    """How a run ended: ``finished`` or ``interrupted``, at which step, with which checkpoint."""
+    """How a run ended: ``finished`` or ``interrupted``, at which step, with which checkpoint.
+
+    ``signum`` is the signal that interrupted it (SIGINT or SIGTERM), if one did.
+    """
 
     status: str
     step: int
     checkpoint: Path
     final_eval: dict[str, Any] | None = None
+    signum: int | None = None
 
 
 class Runner:
@@ -112,12 +118,18 @@ class Runner:
         self.last_eval: dict[str, Any] | None = None
         self.elapsed_before = 0.0
         self.accum: dict[str, list[float]] = {}
+        self.divergence = DivergenceWatch()
         if resume is None:
             self.obs, _ = self.envs.reset(seed=self.train.seed)
+            check_array(self.obs, 0, "observation")
             self.metrics = MetricsLogger(self.run_dir, tensorboard=tensorboard)
         else:
-            self._restore(resume)
-            self.metrics = MetricsLogger(self.run_dir, positions=resume["runner"]["files"], step=self.step,
+            try:  # well-hashed state can still be wrong: missing keys, wrong types, weights of another shape
+                self._restore(resume)
+                positions = {str(name): int(size) for name, size in resume["runner"]["files"].items()}
+            except Exception as exc:
+                raise mismatch(exc) from None
+            self.metrics = MetricsLogger(self.run_dir, positions=positions, step=self.step,
                                          tensorboard=tensorboard)
         self.start_step = self.step
         self._session_start = time.perf_counter()
@@ -128,7 +140,7 @@ class Runner:
 
         Denormal floats are flushed to zero meanwhile when ``train.flush_denormal`` is set.
         """
-        with denormals_flushed(self.train.flush_denormal):
+        with denormals_flushed(self.train.flush_denormal), background_errors_as_warnings():
             return self._run()
 
     def _run(self) -> RunResult:
@@ -147,18 +159,27 @@ class Runner:
                     if self.step >= total and self.train.eval_every and self.last_eval_step != self.step:
                         self._evaluate(interruptible=False)  # the final evaluation always completes
                     path = self._checkpoint()
+            except NonFiniteError as exc:
+                self._shut_down()
+                raise NonFiniteError(f"{exc}; the run stopped, {self._newest_checkpoint_text('last finite')}") from None
+            except CheckpointError as exc:
+                self._shut_down()
+                raise CheckpointError(f"{exc}; the run stopped at step {self.step:,}") from None
+            except OSError as exc:  # a log write on a full disk or a read-only run directory
+                self._shut_down()
+                raise GaikitError(f"cannot write to run directory {self.run_dir} at step {self.step:,}: "
+                                  f"{describe_os_error(exc)}; the run stopped, "
+                                  f"{self._newest_checkpoint_text()}") from None
             except KeyboardInterrupt:
-                self.metrics.close()
-                self.close_envs()
-                self.progress.print(f"aborted at step {self.step:,} without saving; the last checkpoint stays "
-                                    f"in {self.run_dir / 'checkpoints'}; resume with: gaikit run --resume {self.run_dir}")
+                self._shut_down()
+                self.progress.print(self._abort_text())
                 raise
             self._show_progress()
         self.metrics.plot(self.game.name)
         self.metrics.close()
         self.close_envs()
         status = "finished" if self.step >= total else "interrupted"
-        return RunResult(status, self.step, path, self.last_eval)
+        return RunResult(status, self.step, path, self.last_eval, signum=self.stop.signum)
 
     def _iteration(self) -> None:
         obs = self.obs
@@ -167,7 +188,12 @@ class Runner:
         if records:
             append_explanations(self.run_dir, records)
         next_obs, rewards, terminated, truncated, infos = self.envs.step(actions)
-        self.agent.observe(Transition(obs, actions, rewards, true_next_obs(next_obs, infos), terminated, truncated, infos))
+        true_next = true_next_obs(next_obs, infos)
+        check_array(true_next, self.step + self.num_envs, "observation")
+        if true_next is not next_obs:
+            check_array(next_obs, self.step + self.num_envs, "observation")
+        check_array(rewards, self.step + self.num_envs, "reward")
+        self.agent.observe(Transition(obs, actions, rewards, true_next, terminated, truncated, infos))
         before, self.step = self.step, self.step + self.num_envs
         self.obs = next_obs
         finished = self.tracker.update(self.step, rewards, terminated, truncated, infos)
@@ -178,7 +204,10 @@ class Runner:
         phases = self.step // self.train.train_freq - before // self.train.train_freq
         if phases and self.agent.can_learn():
             for _ in range(phases * self.train.gradient_steps):
-                for key, value in self.agent.learn().items():
+                metrics = self.agent.learn()
+                check_learner_metrics(metrics, self.step)
+                self.divergence.record(metrics)
+                for key, value in metrics.items():
                     entry = self.accum.setdefault(key, [0.0, 0])
                     entry[0] += float(value)
                     entry[1] += 1
@@ -217,11 +246,18 @@ class Runner:
             "time": self._elapsed(),
         }
         values.update({key: total / count for key, (total, count) in sorted(self.accum.items()) if count})
+        values.update(self._extra_log_values())
         self.accum = {}
         self.metrics.log_train(self.step, values)
+        for message in self.divergence.check(self.step, values):
+            warn(message)
         speed = values["steps_per_sec"]
         eta = (self.train.steps - self.step) / speed if speed > 0 else float("inf")
         self.progress.log(self.step, self.tracker.count, values["mean_return_100"], speed, eta)
+
+    def _extra_log_values(self) -> dict[str, Any]:
+        """Further figures for each ``metrics.jsonl`` train row (none here; the actor–learner loop adds its own)."""
+        return {}
 
     def _evaluate(self, interruptible: bool = True) -> EvalResult | None:
         if self._eval_envs is None:
@@ -270,19 +306,42 @@ class Runner:
             env_states = [self.game.env_state(env) for env in sub_envs]
             if any(state is None for state in env_states):
                 env_states = None
-        runner = {
+        return {"step": self.step, "agent": self.agent.state_dict(), "runner": self._runner_state(),
+                "rng": rng_state(), "envs": env_states}
+
+    def _runner_state(self) -> dict[str, Any]:
+        """The loop's own part of a checkpoint: counters, schedule boundaries, episode stats, log positions."""
+        return {
             "step": self.step, "updates": self.updates, "next_log": self.next_log, "next_eval": self.next_eval,
             "next_checkpoint": self.next_checkpoint, "last_eval_step": self.last_eval_step,
             "last_eval": self.last_eval, "elapsed": self._elapsed(), "accum": self.accum, "obs": self.obs,
             "episodes": self.tracker.state_dict(), "files": self.metrics.positions(),
         }
-        return {"step": self.step, "agent": self.agent.state_dict(), "runner": runner, "rng": rng_state(),
-                "envs": env_states}
 
     def _checkpoint(self) -> Path:
-        path = save_checkpoint(self.run_dir, self.step, self.state_dict(), self.train.keep_checkpoints)
+        state = self.state_dict()
+        check_state(state["agent"], self.step)  # never write a non-finite checkpoint
+        path = save_checkpoint(self.run_dir, self.step, state, self.train.keep_checkpoints)
         self.metrics.plot(self.game.name)
         return path
+
+    def _abort_text(self) -> str:
+        """What a second Ctrl-C leaves behind, as found on disk (a write it cut short left nothing)."""
+        found = checkpoint_dirs(self.run_dir)
+        resume = f"resume with: gaikit run --resume {self.run_dir}"
+        if not found:
+            return f"aborted at step {self.step:,}; no checkpoint was written, so this run cannot be resumed"
+        newest_step, newest = found[0]
+        if newest_step == self.step:
+            return f"aborted at step {self.step:,}; checkpoint {newest} holds this step; {resume}"
+        return (f"aborted at step {self.step:,} without saving it; the newest checkpoint is {newest} "
+                f"(step {newest_step:,}); {resume}")
+
+    def _newest_checkpoint_text(self, which: str = "newest") -> str:
+        found = checkpoint_dirs(self.run_dir)
+        if not found:
+            return "no checkpoint was written"
+        return f"the {which} checkpoint is {found[0][1]}"
 
     def _restore(self, state: dict[str, Any]) -> None:
         runner = state["runner"]
@@ -306,6 +365,14 @@ class Runner:
             self.obs, _ = self.envs.reset(seed=self.train.seed + self.step)
             self.tracker.reset_partial()
         set_rng_state(state["rng"])
+
+    def _shut_down(self) -> None:
+        """Close logs and envs after a failure; a log that cannot be flushed any more is dropped."""
+        try:
+            self.metrics.close()
+        except OSError:
+            pass
+        self.close_envs()
 
     def close_envs(self) -> None:
         """Close the training and evaluation envs."""

@@ -7,7 +7,7 @@ Seeds: the learner gets ``seed``, the memory ``seed + 1`` and the selector
 from __future__ import annotations
 
 from gaikit.core.agent import LearnedAgent
-from gaikit.core.build import AgentContext, build_component_config, validate_options
+from gaikit.core.build import AgentContext, build_component_config, build_memory
 from gaikit.core.components import Encoder
 from gaikit.core.config import ComponentConfig, RunConfig
 from gaikit.core.errors import ConfigError
@@ -36,36 +36,26 @@ def build_learned_agent(ctx: AgentContext) -> LearnedAgent:
     built: list[Encoder] = []
 
     def make_encoder() -> Encoder:
-        encoder = encoder_spec.factory(obs_space, encoder_options)
+        encoder = encoder_spec.build(obs_space, encoder_options)
         built.append(encoder)
         return encoder
 
     learner_spec, learner_options = build_component_config(registry, "learners", _require(config, "learner"))
-    learner = learner_spec.factory(obs_space, act_space, make_encoder, learner_options, seed=ctx.seed)
+    learner = learner_spec.build(obs_space, act_space, make_encoder, learner_options, seed=ctx.seed)
 
     memory_choice = _require(config, "memory")
-    memory_spec = registry.get("memories", memory_choice.name)
-    memory_raw = dict(memory_choice.options)
-    if "n_step" in memory_spec.config.model_fields:
-        memory_raw["n_step"] = int(getattr(learner, "n_step", 1))
-    memory_options = validate_options(memory_spec, memory_raw)
-    memory = memory_spec.factory(
-        obs_space,
-        act_space,
-        memory_options,
-        num_envs=ctx.num_envs,
-        gamma=float(learner.gamma),
-        seed=ctx.seed + MEMORY_SEED_OFFSET,
-    )
+    memory = build_memory(registry, memory_choice, obs_space, act_space, num_envs=ctx.num_envs,
+                          gamma=float(learner.gamma), n_step=int(getattr(learner, "n_step", 1)),
+                          seed=ctx.seed + MEMORY_SEED_OFFSET)
 
     selector_spec, selector_options = build_component_config(registry, "selectors", _require(config, "selector"))
-    selector = selector_spec.factory(act_space, selector_options, seed=ctx.seed + SELECTOR_SEED_OFFSET)
+    selector = selector_spec.build(act_space, selector_options, seed=ctx.seed + SELECTOR_SEED_OFFSET)
 
     parameters = learner.encoder_parameter_count() or (built[0].parameter_count() if built else 0)
     names = {
         "encoder": encoder_spec.name,
         "learner": learner_spec.name,
-        "memory": memory_spec.name,
+        "memory": memory_choice.name,
         "selector": selector_spec.name,
     }
     return LearnedAgent(

@@ -180,6 +180,14 @@ class DDQN(Learner):
             }
         )
 
+    def policy_state(self) -> StateDict:
+        """The online network (what :meth:`predict` reads), as CPU tensors."""
+        return {"online": {key: value.detach().cpu().clone() for key, value in self.online.state_dict().items()}}
+
+    def load_policy_state(self, state: StateDict) -> None:
+        """Load the online network :meth:`policy_state` shipped."""
+        self.online.load_state_dict(state["online"])
+
     def load_state_dict(self, state: StateDict) -> None:
         """Restore what :meth:`state_dict` returned, or a state from before its ``"format"`` entry.
 

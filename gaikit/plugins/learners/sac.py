@@ -293,6 +293,14 @@ class SACLearner(Learner):
         self.generator.set_state(state["generator"])
         self.updates = int(state["updates"])
 
+    def policy_state(self) -> StateDict:
+        """The actor (what :meth:`predict` reads), as CPU tensors."""
+        return {"actor": {key: value.detach().cpu().clone() for key, value in self.actor.state_dict().items()}}
+
+    def load_policy_state(self, state: StateDict) -> None:
+        """Load the actor :meth:`policy_state` shipped."""
+        self.actor.load_state_dict(state["actor"])
+
     def encoder_parameter_count(self) -> int:
         """Trainable parameters of the actor's encoder."""
         return sum(p.numel() for p in self.actor.encoder.parameters() if p.requires_grad)

@@ -42,6 +42,8 @@ class StorageChanges:
     added: np.ndarray
     #: Starts that were sampleable and no longer are (overwritten by the ring).
     dropped: np.ndarray
+    #: The start written by this append for each env, ``(num_envs,)`` in env order.
+    written: np.ndarray
 
 
 def frame_keys(space: gym.Space, stacked: bool | Sequence[str]) -> list[FrameKey]:

@@ -288,7 +288,7 @@ class FrameStorage:
         flat_valid[added_flat] = True
         self.valid_count += added_flat.shape[0] - dropped.shape[0]
         self.head, self.episode_steps, self.ended = new_head, steps, done
-        return StorageChanges(added=added_flat, dropped=dropped)
+        return StorageChanges(added=added_flat, dropped=dropped, written=step_slot * self.num_envs + envs)
 
     # ---- checkpoints -----------------------------------------------------------------------------
     def _layout(self) -> dict[str, Any]:

@@ -12,7 +12,9 @@ and is drawn with probability ``P(i) = p_i / sum_k p_k``:
 * **beta** grows linearly from ``beta`` to 1 over the first ``beta_steps``
   environment steps stored (summed over envs, the unit of ``train.steps``);
 * **new starts** get the largest priority seen so far, so each is replayed at
-  least about once before its TD error is known;
+  least about once before its TD error is known -- or, when the transition
+  carries ``priorities`` (an actor–learner collector's own TD errors, Ape-X),
+  that priority, applied once the start's n-step window completes;
 * **priority updates** from the learner's absolute TD errors are one batched
   tree update (a repeated index keeps its last value).
 
@@ -33,6 +35,10 @@ from gaikit.core.errors import CheckpointError, GaikitError
 from gaikit.plugins.memories.nstep import n_step_batch
 from gaikit.plugins.memories.replay_storage import StorageOptions, make_storage
 from gaikit.plugins.memories.sum_tree import SumMinTree
+
+
+#: Marks a start whose transition carried no initial priority (real priorities are ``|delta| + epsilon > 0``).
+NO_PRIORITY = -1.0
 
 
 class PrioritizedMemoryConfig(StorageOptions):
@@ -76,6 +82,8 @@ class PrioritizedMemory(Memory):
         self.steps = 0
         self._pending_index: list[int] = []
         self._pending_value: list[float] = []
+        #: Initial priority (before alpha) given with each start's transition; :data:`NO_PRIORITY`: none given.
+        self._initial = np.full(self.storage.rows * num_envs, NO_PRIORITY)
 
     @property
     def beta(self) -> float:
@@ -95,13 +103,25 @@ class PrioritizedMemory(Memory):
         """
         changes = self.storage.append(transition)
         self.steps += self.num_envs
+        if transition.priorities is not None:
+            raw = np.abs(np.asarray(transition.priorities, dtype=np.float64).reshape(-1)) + self.config.epsilon
+            if raw.shape != changes.written.shape or not np.all(np.isfinite(raw)):
+                raise GaikitError(f"memory.add: priorities must be {self.num_envs} finite numbers, one per env")
+            self._initial[changes.written] = raw
+        else:
+            self._initial[changes.written] = NO_PRIORITY
         dropped, added = changes.dropped.shape[0], changes.added.shape[0]
         if dropped:
             self._pending_index.extend(changes.dropped.tolist())
             self._pending_value.extend([0.0] * dropped)
         if added:
+            initial = self._initial[changes.added]
+            given = initial > 0
+            if given.any():
+                self.max_priority = max(self.max_priority, float(initial[given].max()))
+            values = np.where(given, initial, self.max_priority) ** self.config.alpha
             self._pending_index.extend(changes.added.tolist())
-            self._pending_value.extend([self.max_priority**self.config.alpha] * added)
+            self._pending_value.extend(values.tolist())
         if len(self._pending_index) > 4096:  # long runs of adds without sampling (learning_starts)
             self._flush()
 
@@ -164,6 +184,7 @@ class PrioritizedMemory(Memory):
             "priorities": self.tree.state_dict(),
             "rng": self.rng.bit_generator.state,
             "max_priority": self.max_priority,
+            "initial": self._initial.copy(),
             "steps": self.steps,
             "settings": self._settings(),
         }
@@ -178,6 +199,8 @@ class PrioritizedMemory(Memory):
         self.tree.load_state_dict(state["priorities"])
         self.rng.bit_generator.state = state["rng"]
         self.max_priority = float(state["max_priority"])
+        initial = state.get("initial")  # absent in states saved before initial priorities existed
+        self._initial[:] = NO_PRIORITY if initial is None else np.asarray(initial, dtype=np.float64)
         self.steps = int(state["steps"])
         self._pending_index.clear()
         self._pending_value.clear()

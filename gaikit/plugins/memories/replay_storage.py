@@ -73,7 +73,7 @@ class ArrayStorage(TransitionStorage):
         added = np.zeros(0, dtype=np.int64)
         if self.filled >= self.n_step:
             added = self._row_flat((row - (self.n_step - 1)) % self.rows)
-        return StorageChanges(added=added, dropped=dropped)
+        return StorageChanges(added=added, dropped=dropped, written=self._row_flat(row))
 
     def sampleable(self) -> int:
         """Start positions whose n-step window is complete (summed over envs)."""

@@ -3,11 +3,16 @@
 Epsilon falls linearly from ``start_epsilon`` at step 0 to ``end_epsilon`` at
 ``decay_steps`` and stays there; ``step`` is the runner's environment-step
 count (summed over parallel envs), so the schedule does not depend on ``--envs``.
+
+In actor–learner runs (``--actors N``), ``actor_epsilon`` gives each
+collector its own fixed epsilon instead, Ape-X's ladder
+``actor_epsilon ** (1 + actor_alpha * i / (N - 1))`` for actor ``i``
+(:mod:`.actor_ladder`); the learner's own greedy evaluation is unaffected.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 import gymnasium as gym
 import numpy as np
@@ -15,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gaikit.core.components import ActionSelector, Preferences, StateDict
 from gaikit.core.hookspecs import Register
+from gaikit.plugins.selectors.actor_ladder import ladder_value
 from gaikit.plugins.selectors.greedy import discrete_action_space, greedy_actions
 
 
@@ -26,6 +32,12 @@ class EpsilonGreedyConfig(BaseModel):
     start_epsilon: float = Field(1.0, ge=0.0, le=1.0, description="Exploration rate at step 0.")
     end_epsilon: float = Field(0.05, ge=0.0, le=1.0, description="Exploration rate after decay_steps.")
     decay_steps: int = Field(10_000, ge=0, description="Env steps (summed over envs) of the linear decay.")
+    actor_epsilon: Optional[float] = Field(
+        None, ge=0.0, le=1.0,
+        description="With --actors: Ape-X per-actor epsilon base (0.4 in the paper); actor i of N explores with "
+        "actor_epsilon ** (1 + actor_alpha * i / (N - 1)) instead of the schedule. Unset: every actor follows the schedule.",
+    )
+    actor_alpha: float = Field(7.0, ge=0.0, description="Spread of the per-actor epsilon ladder (7 in Ape-X).")
 
 
 def linear_epsilon(step: int, start: float, end: float, decay_steps: int) -> float:
@@ -49,9 +61,19 @@ class EpsilonGreedySelector(ActionSelector):
         self.config = config
         self.rng = np.random.default_rng(seed)
         self._last: dict[str, Any] | None = None
+        #: This copy's fixed epsilon as one actor of several (``None``: the schedule).
+        self.actor_epsilon: float | None = None
+
+    def set_actor(self, index: int, count: int) -> None:
+        """As actor ``index`` of ``count``, explore with the Ape-X ladder's epsilon when ``actor_epsilon`` is set."""
+        c = self.config
+        if c.actor_epsilon is not None:
+            self.actor_epsilon = ladder_value(c.actor_epsilon, c.actor_alpha, index, count)
 
     def epsilon(self, step: int) -> float:
-        """The exploration rate at ``step``."""
+        """The exploration rate at ``step`` (an actor's fixed ladder value, if it has one)."""
+        if self.actor_epsilon is not None:
+            return self.actor_epsilon
         c = self.config
         return linear_epsilon(step, c.start_epsilon, c.end_epsilon, c.decay_steps)
 

@@ -24,7 +24,10 @@ underflow to 0 are non-positive and never win against the best action.
 whose values already are utility scores); the non-positive rule applies.
 
 R may follow a linear schedule: ``randomness`` at step 0 to
-``final_randomness`` at ``schedule_steps`` (then constant).
+``final_randomness`` at ``schedule_steps`` (then constant). In actor–learner
+runs ``actor_randomness`` (in (0, 1)) gives each collector a fixed R from
+Ape-X's ladder, ``actor_randomness ** (1 + actor_alpha * i / (N - 1))`` for
+actor ``i`` of ``N`` (:mod:`.actor_ladder`).
 ``explore=False`` is a plain argmax.
 """
 
@@ -39,6 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from gaikit.core.components import ActionSelector, Preferences, StateDict
 from gaikit.core.hookspecs import Register
 from gaikit.core.scoring import Choice, choose
+from gaikit.plugins.selectors.actor_ladder import ladder_value
 from gaikit.plugins.selectors.greedy import discrete_action_space, greedy_actions
 
 
@@ -59,6 +63,12 @@ class SemiRandomConfig(BaseModel):
         "q", description="q: X = exp((Q - max Q) / temperature); scores: the values are the base scores."
     )
     temperature: float = Field(1.0, gt=0.0, description="Q difference per factor e of score (values: q).")
+    actor_randomness: Optional[float] = Field(
+        None, gt=0.0, lt=1.0,
+        description="With --actors: per-actor R base; actor i of N uses actor_randomness ** (1 + actor_alpha * i / "
+        "(N - 1)) instead of the schedule. Unset: every actor follows the schedule.",
+    )
+    actor_alpha: float = Field(7.0, ge=0.0, description="Spread of the per-actor R ladder.")
 
 
 def q_to_scores(values: np.ndarray, temperature: float) -> np.ndarray:
@@ -80,9 +90,19 @@ class SemiRandomSelector(ActionSelector):
         self.config = config
         self.rng = np.random.default_rng(seed)
         self._last: tuple[np.ndarray, Choice] | None = None
+        #: This copy's fixed R as one actor of several (``None``: the schedule).
+        self.actor_randomness: float | None = None
+
+    def set_actor(self, index: int, count: int) -> None:
+        """As actor ``index`` of ``count``, use the ladder's R when ``actor_randomness`` is set."""
+        c = self.config
+        if c.actor_randomness is not None:
+            self.actor_randomness = ladder_value(c.actor_randomness, c.actor_alpha, index, count)
 
     def randomness(self, step: int) -> float:
-        """R at ``step`` (the schedule, or the constant)."""
+        """R at ``step`` (an actor's fixed ladder value, the schedule, or the constant)."""
+        if self.actor_randomness is not None:
+            return self.actor_randomness
         c = self.config
         if c.final_randomness is None:
             return c.randomness

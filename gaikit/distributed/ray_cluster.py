@@ -1,0 +1,84 @@
+"""Starting or joining Ray the way users expect: a local instance by default, a cluster when given.
+
+With no address, gaikit starts a local Ray instance sized to the machine
+(``ray.init(num_cpus=...)``, no dashboard) and shuts it down at exit. An
+address (``auto`` or ``HOST:PORT``) joins a running cluster, started with
+``ray start --head`` (see ``docs/distributed.md``); an unreachable address
+is one clear error within :data:`CONNECT_TIMEOUT_S`. A Ray instance already
+initialised in this process (a notebook, a test fixture) is used as it is
+and left running.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+from types import ModuleType
+from typing import Iterator
+
+from gaikit.core.errors import ConfigError, GaikitError
+
+#: What to install for actor–learner training.
+INSTALL_HINT = "pip install 'gaikit[distributed]'"
+#: Seconds an address may take to answer before it is called unreachable.
+CONNECT_TIMEOUT_S = 5.0
+
+
+def import_ray(feature: str = "--actors") -> ModuleType:
+    """The ``ray`` module, or one clear error saying what to install."""
+    try:
+        import ray
+    except ImportError:
+        raise GaikitError(f"{feature} needs Ray, which is not installed: {INSTALL_HINT}") from None
+    return ray
+
+
+def check_reachable(address: str, timeout: float = CONNECT_TIMEOUT_S) -> None:
+    """Raise :class:`ConfigError` unless ``HOST:PORT`` accepts a TCP connection within ``timeout`` seconds."""
+    host, sep, port_text = address.rpartition(":")
+    if not sep or not host or not port_text.isdigit():
+        raise ConfigError(f"--ray-address {address!r}: expected 'auto' or HOST:PORT (e.g. 10.0.0.5:6379)")
+    try:
+        with socket.create_connection((host, int(port_text)), timeout=timeout):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"--ray-address {address}: no Ray cluster answers there ({exc}); "
+                          "start one with `ray start --head` or drop --ray-address to run locally") from None
+
+
+@contextlib.contextmanager
+def ray_session(address: str | None = None, *, num_cpus: int | None = None) -> Iterator[ModuleType]:
+    """A connected Ray for the ``with`` block; yields the ``ray`` module.
+
+    ``address=None`` starts a local instance with ``num_cpus`` CPUs (default:
+    this machine's) unless one is already initialised; the instance gaikit
+    started is shut down on exit, a joined cluster is only disconnected from.
+    """
+    ray = import_ray()
+    if ray.is_initialized():
+        yield ray
+        return
+    kwargs: dict[str, object] = {"include_dashboard": False, "log_to_driver": True,
+                                 "runtime_env": {"env_vars": {"OMP_NUM_THREADS": "1"}}}
+    if address is None:
+        kwargs["num_cpus"] = num_cpus or os.cpu_count() or 1
+    elif address != "auto":
+        check_reachable(address)
+        kwargs["address"] = address
+    else:
+        kwargs["address"] = "auto"
+    try:
+        ray.init(**kwargs)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        where = "a local Ray instance" if address is None else f"the Ray cluster at {address}"
+        raise GaikitError(f"could not start or join {where}: {str(exc).splitlines()[0]}") from None
+    try:
+        yield ray
+    finally:
+        ray.shutdown()
+
+
+def cluster_cpus(ray: ModuleType) -> int:
+    """CPUs the connected Ray cluster offers, summed over its nodes."""
+    return int(ray.cluster_resources().get("CPU", 0))
