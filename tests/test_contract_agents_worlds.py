@@ -104,7 +104,7 @@ def test_there_is_one_check_per_clause() -> None:
 @pytest.mark.parametrize(
     ("kind", "clause", "method", "expected"),
     [
-        ("coin-not-an-agent", "AGENT-0", "test_agent_0_builds", "built str, not a gaikit Agent"),
+        ("coin-not-an-agent", "AGENT-0", "test_agent_0_builds", "built a str, not a gaikit Agent"),
         ("coin-out-of-range", "AGENT-1", "test_agent_1_valid_actions", "action 2 not in Discrete(2)"),
         ("coin-float-actions", "AGENT-1", "test_agent_1_valid_actions", "actions dtype float32, expected integers"),
         ("coin-one-row", "AGENT-1", "test_agent_1_valid_actions", "actions shape (1,), expected (3,)"),

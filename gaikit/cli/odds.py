@@ -17,7 +17,9 @@ import typer
 
 from gaikit.cli.app import app
 from gaikit.core.errors import ConfigError
-from gaikit.core.scoring import DISTRIBUTIONS, TIERS, simulate_win_probabilities, tier_rank, win_probabilities
+from gaikit.core.scoring import (
+    DISTRIBUTIONS, TIERS, canonical_tier, simulate_win_probabilities, tier_rank, win_probabilities,
+)
 
 
 def parse_options(items: list[str]) -> tuple[list[str], np.ndarray]:
@@ -57,12 +59,12 @@ def odds_command(
         raise ConfigError(f"--direction {direction!r}: expected increase or decrease")
     if simulate is not None and simulate <= 0:
         raise ConfigError(f"--simulate {simulate}: expected a number of draws > 0")
-    tiers = list(tier or [])
+    tiers = [canonical_tier(t) for t in tier or []]
     if tiers and len(tiers) != len(names):
         raise ConfigError(f"--tier given {len(tiers)} times for {len(names)} options; give one per option, in order")
     for t in tiers:
         if t not in TIERS:
-            raise ConfigError(f"--tier {t!r}: expected one of {', '.join(TIERS)}")
+            raise ConfigError(f"--tier {t!r}: expected one of {', '.join(TIERS)} (or with underscores, as in Victoria 3)")
     ranks = np.array([tier_rank(t, direction) for t in tiers]) if tiers else None
     exact = win_probabilities(base, randomness, distribution, ranks=ranks)
     sim = err = None

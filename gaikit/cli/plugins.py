@@ -1,4 +1,4 @@
-"""``gaikit plugins``: every registered component and every plugin that failed to load."""
+"""``gaikit plugins``: every registered component, every plugin that failed to load, every name clash."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def plugins_command(
         False, "--check", help="Build each component with its default config and use it once; exit 1 if any fails."
     ),
 ) -> int:
-    """List components (kind, name, plugin, version, description) and failed plugins."""
+    """List components (kind, name, plugin, version, description), failed plugins and name clashes."""
     registry = get_registry()
     components = [
         {"kind": SINGULAR[spec.kind], "name": spec.name, "plugin": spec.plugin, "version": spec.version,
@@ -28,7 +28,7 @@ def plugins_command(
     failed = [{"plugin": p.name, "version": p.version, "reason": p.reason} for p in registry.failures()]
     checks = check_rows(registry) if check else None  # --check: gaikit/cli/component_check.py
     if as_json:
-        payload = {"components": components, "failed": failed}
+        payload = {"components": components, "failed": failed, "clashes": list(registry.clashes)}
         if checks is not None:
             payload["checks"] = checks
         typer.echo(json.dumps(payload, indent=2))
@@ -42,6 +42,10 @@ def plugins_command(
         typer.echo("\nfailed plugins:")
         for entry in failed:
             typer.echo(f"  {entry['plugin']} {entry['version']}: {entry['reason']}")
+    if registry.clashes:
+        typer.echo("\nname clashes (the later registration is skipped):")
+        for clash in registry.clashes:
+            typer.echo(f"  {clash}")
     if checks is not None:
         echo_check_rows(checks)
         return 1 if any_failed(checks) else 0

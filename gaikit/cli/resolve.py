@@ -25,7 +25,7 @@ from gaikit.core.registry import Registry
 #: The built-in game that plays any Gymnasium id.
 GYMNASIUM_GAME = "gymnasium"
 #: Flags that map to ``train`` fields: flag -> field.
-TRAIN_FLAGS = {"--steps": "steps", "--seed": "seed", "--envs": "envs"}
+TRAIN_FLAGS = {"--steps": "steps", "--seed": "seed", "--envs": "envs", "--actors": "actors"}
 
 
 def ensure_gymnasium_id(env_id: str) -> bool:
@@ -96,7 +96,7 @@ def _provisional_defaults(registry: Registry, game: str, game_options: Mapping[s
         config = spec.config.model_validate(options)
     except ValidationError:
         return None  # the full resolution reports the problem with file and field
-    return spec.factory(config).default_config_path()
+    return spec.build(config).default_config_path()
 
 
 def resolve_cli_config(

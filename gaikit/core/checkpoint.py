@@ -17,13 +17,14 @@ used. Only the newest ``keep`` checkpoints are kept.
 from __future__ import annotations
 
 import base64
+import errno
 import hashlib
 import json
 import os
 import shutil
 import warnings
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 import torch
@@ -35,6 +36,25 @@ FORMAT = 1
 CHECKPOINTS_DIR = "checkpoints"
 FILES = ("state.json", "tensors.pt", "arrays.npz")
 _PREFIX = "__gk_"
+
+
+class CheckpointMismatchError(CheckpointError):
+    """A checkpoint read back intact but its contents do not fit the run.
+
+    Missing keys, values of the wrong type, or weights whose shapes do not
+    match the (edited) config: ``gaikit run --resume`` then falls back to
+    the previous checkpoint.
+    """
+
+
+def mismatch(exc: BaseException) -> CheckpointMismatchError:
+    """A one-line :class:`CheckpointMismatchError` for a restore that raised ``exc``."""
+    if isinstance(exc, CheckpointError):
+        reason = str(exc)
+    else:
+        first = (str(exc).strip().splitlines() or [""])[0]
+        reason = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    return CheckpointMismatchError(f"its state does not fit this run ({reason})")
 
 
 def _split(value: Any, path: str, tensors: dict[str, torch.Tensor], arrays: dict[str, np.ndarray]) -> Any:
@@ -135,11 +155,48 @@ def checkpoint_dirs(run_dir: Path) -> list[tuple[int, Path]]:
 
 
 def save_checkpoint(run_dir: Path, step: int, state: dict[str, Any], keep: int) -> Path:
-    """Write ``state`` as ``checkpoints/step_<step>`` atomically; keep the newest ``keep``."""
+    """Write ``state`` as ``checkpoints/step_<step>`` atomically; keep the newest ``keep``.
+
+    Whatever stops the write (a full disk, a read-only directory, a second
+    Ctrl-C) removes the partial temporary directory and leaves the previous
+    checkpoints as they were; an ``OSError`` becomes one :class:`CheckpointError`
+    line naming the directory and the cause.
+    """
     root = Path(run_dir) / CHECKPOINTS_DIR
-    root.mkdir(parents=True, exist_ok=True)
     tree, tensors, arrays = split_state(state)
     tmp = root / f".tmp-step_{step}-{os.getpid()}"
+    try:
+        return _save(root, step, tree, tensors, arrays, keep, tmp)
+    except OSError as exc:
+        _undo(run_dir, tmp)
+        raise CheckpointError(f"cannot write checkpoint step_{step} in {root}: {describe_os_error(exc)}; "
+                              "the previous checkpoints are intact") from None
+    except BaseException:
+        _undo(run_dir, tmp)
+        raise
+
+
+def _undo(run_dir: Path, tmp: Path) -> None:
+    """Remove a partial checkpoint write and put back a set-aside copy of the same step."""
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        clean_stale(run_dir)
+    except OSError:
+        pass
+
+
+def describe_os_error(exc: OSError) -> str:
+    """A short cause for a failed write: disk full, read-only file system, permission denied, ..."""
+    causes = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is exceeded",
+              errno.EROFS: "the file system is read-only", errno.EACCES: "permission denied",
+              errno.EPERM: "operation not permitted", errno.ENOTDIR: "a path component is not a directory"}
+    cause = causes.get(exc.errno or -1) or exc.strerror or type(exc).__name__
+    return f"{cause} ({exc.filename})" if exc.filename else cause
+
+
+def _save(root: Path, step: int, tree: Any, tensors: dict[str, torch.Tensor], arrays: dict[str, np.ndarray],
+          keep: int, tmp: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     _write_atomic(tmp / "state.json", lambda h: h.write(json.dumps(tree).encode("utf-8")))
@@ -155,11 +212,33 @@ def save_checkpoint(run_dir: Path, step: int, state: dict[str, Any], keep: int) 
     os.replace(tmp, final)
     shutil.rmtree(old, ignore_errors=True)
     _fsync_dir(root)
-    for _, path in checkpoint_dirs(run_dir)[keep:]:
+    for _, path in checkpoint_dirs(root.parent)[keep:]:
         shutil.rmtree(path, ignore_errors=True)
+    clean_stale(root.parent)
+    return final
+
+
+def clean_stale(run_dir: Path) -> None:
+    """Remove leftovers of interrupted checkpoint writes in ``run_dir/checkpoints``.
+
+    ``.tmp-step_*`` directories (a write that never finished) are removed. An
+    ``.old-step_<N>-*`` directory is the previous copy of ``step_<N>`` set
+    aside while the same step was written again: it is put back when
+    ``step_<N>`` is missing (the crash came between the two renames) and
+    removed otherwise.
+    """
+    root = Path(run_dir) / CHECKPOINTS_DIR
+    if not root.is_dir():
+        return
     for stale in root.glob(".tmp-step_*"):
         shutil.rmtree(stale, ignore_errors=True)
-    return final
+    for old in root.glob(".old-step_*"):
+        name = old.name[len(".old-"):].rsplit("-", 1)[0]
+        final = root / name
+        if name.startswith("step_") and name[5:].isdigit() and not final.exists():
+            os.replace(old, final)
+        else:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -209,24 +288,38 @@ def load_checkpoint(path: Path, skip: Iterable[tuple[str, ...]] = ()) -> dict[st
         raise CheckpointError(f"unreadable contents: {type(exc).__name__}: {first_line}") from None
 
 
-def load_latest_checkpoint(run_dir: Path, skip: Iterable[tuple[str, ...]] = ()) -> tuple[Path, dict[str, Any]]:
-    """The newest usable checkpoint of ``run_dir``; unusable ones are reported and passed over."""
+def usable_checkpoints(run_dir: Path, skip: Iterable[tuple[str, ...]] = (),
+                       problems: list[str] | None = None) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """``(path, state)`` of each checkpoint of ``run_dir`` that reads back intact, newest first.
+
+    Unusable ones are reported (a warning each) and passed over. When none is
+    left, a :class:`CheckpointError` names ``run_dir`` and every problem,
+    including those the caller appended to ``problems`` (e.g. a state that
+    read back intact but did not fit the run).
+    """
     run_dir = Path(run_dir)
     candidates = checkpoint_dirs(run_dir)
     if not candidates:
         raise CheckpointError(f"{run_dir}: no checkpoint found in {run_dir / CHECKPOINTS_DIR}")
-    problems: list[tuple[Path, CheckpointError]] = []
+    problems = [] if problems is None else problems
+    pending: list[tuple[Path, CheckpointError]] = []
     for _, path in candidates:
         try:
             state = load_checkpoint(path, skip)
         except CheckpointError as exc:
-            problems.append((path, exc))
+            problems.append(f"{path.name}: {exc}")
+            pending.append((path, exc))
             continue
-        for bad, exc in problems:
+        for bad, exc in pending:
             warn(f"checkpoint {bad} is unusable ({exc}); using {path.name} instead")
-        return path, state
-    reasons = "; ".join(f"{bad.name}: {exc}" for bad, exc in problems)
-    raise CheckpointError(f"{run_dir}: no usable checkpoint ({reasons})")
+        pending = []
+        yield path, state
+    raise CheckpointError(f"{run_dir}: no usable checkpoint ({'; '.join(problems)})")
+
+
+def load_latest_checkpoint(run_dir: Path, skip: Iterable[tuple[str, ...]] = ()) -> tuple[Path, dict[str, Any]]:
+    """The newest usable checkpoint of ``run_dir``; unusable ones are reported and passed over."""
+    return next(iter(usable_checkpoints(run_dir, skip)))
 
 
 def set_aside_newer(run_dir: Path, step: int) -> None:

@@ -14,21 +14,46 @@ carry defaults for every encoder it supports::
 Resolution picks one name per component (CLI flag > ``--config`` > game
 default), merges the layers (later wins) and applies ``--set`` overrides,
 whose paths address the *chosen* component: ``--set encoder.fusion=mid``.
-The result is a :class:`RunConfig`, saved flat in the run directory.
+The result is a :class:`RunConfig`, saved flat in the run directory; that
+flat file is accepted as ``--config`` too (it is turned back into one layer).
+
+Every level is validated (docs/config.md): unknown sections, unknown keys
+under ``components``, option blocks for unknown component names (a flat
+block such as ``learner: {lr: 0.5}`` included) and sections of the wrong
+type are errors; blocks for components not chosen are validated against
+their own config models; numbers must be real (not booleans), finite and
+fit 64 bits (:mod:`gaikit.core.config_checks`).
 """
 
 from __future__ import annotations
 
 import copy
+import difflib
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Protocol
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from gaikit.core.config_checks import number_problem
 from gaikit.core.errors import ConfigError
-from gaikit.core.registry import Registry
 from gaikit.core.yamlio import LineMap, line_of, load_yaml_file, load_yaml_text
+
+
+class RegistryView(Protocol):
+    """What config resolution needs of :class:`gaikit.core.registry.Registry`.
+
+    A protocol, so that this module does not import the registry (which
+    imports the component contracts, which import this module).
+    """
+
+    def names(self, kind: str) -> list[str]:
+        """The registered names of one component kind."""
+        ...
+
+    def get(self, kind: str, name: str) -> Any:
+        """The spec (factory and options model) of one registered component."""
+        ...
 
 #: Sections that name a registered component, with the registry kind they use.
 COMPONENT_KINDS: dict[str, str] = {
@@ -38,6 +63,10 @@ COMPONENT_KINDS: dict[str, str] = {
     "selector": "selectors",
 }
 _LAYERED_KEYS = {"components", "game", "train", "strategy", *COMPONENT_KINDS}
+#: Keys of the ``components:`` section: the agent kind and one name per component.
+COMPONENT_KEYS = ("agent", *COMPONENT_KINDS)
+#: Largest run seed: numpy's seed range (seeds derived from it by small offsets still fit torch's).
+MAX_SEED = 2**32 - 1
 
 
 class TrainConfig(BaseModel):
@@ -47,7 +76,9 @@ class TrainConfig(BaseModel):
 
     steps: int = Field(100_000, gt=0, description="Environment steps to run, summed over all envs.")
     envs: int = Field(1, ge=1, description="Number of environments stepped in parallel.")
-    seed: int = Field(0, ge=0, description="Seed for envs, networks, memory and selectors.")
+    seed: int = Field(
+        0, ge=0, le=MAX_SEED, description="Seed for envs, networks, memory and selectors (numpy's seed range)."
+    )
     learning_starts: int = Field(1_000, ge=0, description="Env steps collected before learning starts.")
     train_freq: int = Field(4, ge=1, description="Env steps (summed over envs) between learning phases.")
     gradient_steps: int = Field(1, ge=1, description="Gradient steps per learning phase.")
@@ -59,6 +90,25 @@ class TrainConfig(BaseModel):
     keep_checkpoints: int = Field(2, ge=1, description="Checkpoints kept on disk; older ones are deleted.")
     threads: int = Field(
         1, ge=0, description="torch intra-op threads (0: torch's default; 1 suits small networks on few cores)."
+    )
+    actors: int = Field(
+        0, ge=0, description="Collector actors on Ray (actor-learner training, Ape-X); 0: the synchronous loop."
+    )
+    replay_shards: int = Field(1, ge=1, description="Replay actors the memory is split over (with actors > 0).")
+    sync_every: int = Field(
+        100, ge=1, description="Learner updates between weight publications; collectors load the newest at their next chunk."
+    )
+    chunk_steps: int = Field(
+        64, ge=1, description="Vector-env steps a collector gathers before shipping them to the replay (with actors > 0)."
+    )
+    samples_per_insert: float | None = Field(
+        None,
+        ge=0.0,
+        description="Transitions sampled per transition inserted, held by a rate limiter (with actors > 0); "
+        "default: the synchronous replay ratio batch_size * gradient_steps / train_freq; 0: no limit.",
+    )
+    rate_tolerance: float = Field(
+        0.1, gt=0.0, le=1.0, description="Slack of the rate limiter, as a fraction of the ratio over learning_starts."
     )
     flush_denormal: bool = Field(
         True,
@@ -109,23 +159,111 @@ class RunConfig(BaseModel):
 
 
 class _Layer:
-    """One source of layered config: its data, where it came from, its lines."""
+    """One source of layered config: its data, where it came from, its lines.
+
+    A run directory's ``config.yaml`` (the resolved layout: ``agent``,
+    ``game: {name, options}``, ``learner: {name, options}`` ...) is turned
+    into the layered layout first; ``game_name`` then records its game.
+    Every section must be a mapping (or empty), ``components`` may name only
+    the agent kind and the four component kinds: wrong shapes are refused
+    here, before any layers are merged, so a later layer cannot hide them.
+    """
 
     def __init__(self, data: Any, source: str, lines: LineMap | None = None) -> None:
         if data is None:
             data = {}
         if not isinstance(data, dict):
             raise ConfigError(f"{source}: expected a mapping at the top level, got {type(data).__name__}")
-        unknown = sorted(set(data) - _LAYERED_KEYS)
+        lines = lines or {}
+        self.game_name: str | None = None
+        if is_resolved_layout(data):
+            data, lines, self.game_name = _layered_from_resolved(data, source, lines)
+        unknown = sorted((k for k in data if k not in _LAYERED_KEYS), key=str)
         if unknown:
-            line = (lines or {}).get((unknown[0],))
+            line = lines.get((unknown[0],))
             where = f"{source}:{line}" if line else source
+            hint = " (choose the agent kind under components: agent)" if unknown[0] == "agent" else ""
             raise ConfigError(
-                f"{where}: unknown section {unknown[0]!r}; expected one of {', '.join(sorted(_LAYERED_KEYS))}"
+                f"{where}: unknown section {unknown[0]!r}; expected one of {', '.join(sorted(_LAYERED_KEYS))}{hint}"
             )
         self.data = data
         self.source = source
-        self.lines = lines or {}
+        self.lines = lines
+        self._check_shapes()
+
+    def where(self, path: tuple[Any, ...]) -> str:
+        """``source:line`` of ``path`` (or of its nearest recorded ancestor)."""
+        line = line_of(self.lines, path) if self.lines else None
+        return f"{self.source}:{line}" if line else self.source
+
+    def fail(self, path: tuple[Any, ...], message: str) -> ConfigError:
+        """A :class:`ConfigError` naming this layer's file and line, the field path and ``message``."""
+        return ConfigError(f"{self.where(path)}: {'.'.join(str(p) for p in path)}: {message}")
+
+    def _check_shapes(self) -> None:
+        for section in list(self.data):
+            value = self.data[section]
+            if value is None:  # an empty section (every line commented out)
+                self.data[section] = {}
+                continue
+            if not isinstance(value, dict):
+                hint = ""
+                if section in COMPONENT_KINDS and isinstance(value, str):
+                    hint = f"; to choose the {section}, write components: {{{section}: {value}}} or pass --{section} {value}"
+                raise self.fail((section,), f"expected a mapping, got {_kind(value)} {value!r}{hint}")
+        for key, value in self.data.get("components", {}).items():
+            if key not in COMPONENT_KEYS:
+                raise self.fail(("components", key), f"unknown component kind; expected one of {', '.join(COMPONENT_KEYS)}")
+            if not isinstance(value, str) or not value:
+                raise self.fail(("components", key), f"expected a registered name, got {_kind(value)} {value!r}")
+        for section in COMPONENT_KINDS:
+            for name, block in list(self.data.get(section, {}).items()):
+                if block is None:
+                    self.data[section][name] = {}
+
+
+def _kind(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", str: "the string", bool: "the boolean"}.get(type(value), type(value).__name__)
+
+
+def is_resolved_layout(data: Mapping[str, Any]) -> bool:
+    """Whether ``data`` is a run directory's ``config.yaml`` (``agent`` and ``game: {name, ...}`` at the top)."""
+    game = data.get("game")
+    return "agent" in data and isinstance(game, Mapping) and "name" in game
+
+
+def _layered_from_resolved(data: dict[str, Any], source: str, lines: LineMap) -> tuple[dict[str, Any], LineMap, str]:
+    """A run's resolved config as one layered layer: ``(data, lines, game name)``."""
+    try:
+        config = RunConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(exc, source, (), lines)) from None
+    layered: dict[str, Any] = {
+        "components": {"agent": config.agent},
+        "game": dict(data["game"].get("options") or {}),
+        "train": data.get("train") or {},
+        "strategy": data.get("strategy") or {},
+    }
+    moved: LineMap = {}
+    for path, line in lines.items():
+        if path[:2] == ("game", "options"):
+            moved[("game", *path[2:])] = line
+        elif path[:1] in (("train",), ("strategy",)):
+            moved[path] = line
+        elif path == ("agent",):
+            moved[("components", "agent")] = line
+    for section in COMPONENT_KINDS:
+        chosen = getattr(config, section)
+        if chosen is None:
+            continue
+        layered["components"][section] = chosen.name
+        layered[section] = {chosen.name: dict(data[section].get("options") or {})}
+        for path, line in lines.items():
+            if path[:2] == (section, "options"):
+                moved[(section, chosen.name, *path[2:])] = line
+            elif path == (section, "name"):
+                moved[("components", section)] = line
+    return layered, moved, config.game.name
 
 
 def format_validation_error(exc: ValidationError, source: str, prefix: tuple[Any, ...] = (), lines: LineMap | None = None) -> str:
@@ -186,7 +324,7 @@ def _set_path(target: dict[str, Any], path: list[str], value: Any) -> None:
 
 def _validate(model: type[BaseModel], data: Any, layers: list[_Layer], section: tuple[Any, ...]) -> BaseModel:
     try:
-        return model.model_validate(data or {})
+        validated = model.model_validate(data or {})
     except ValidationError as exc:
         loc = tuple(exc.errors()[0]["loc"])
         # Name the layer that supplied the offending field (the last one that has it).
@@ -194,6 +332,46 @@ def _validate(model: type[BaseModel], data: Any, layers: list[_Layer], section: 
             if _has_path(layer.data, section + loc[:1]):
                 raise ConfigError(format_validation_error(exc, layer.source, section, layer.lines)) from None
         raise ConfigError(format_validation_error(exc, layers[-1].source if layers else "config", section)) from None
+    # Each layer's own numbers, even those a later layer overrides (a file's ``steps: true`` under --steps).
+    for layer in layers:
+        block = _get_path(layer.data, section)
+        problem = None if block is None else number_problem(block, validated)
+        if problem is not None:
+            raise layer.fail(section + problem[0], problem[1])
+    return validated
+
+
+def _get_path(data: Any, path: tuple[Any, ...]) -> Any:
+    for key in path:
+        if not isinstance(data, dict) or key not in data:
+            return None
+        data = data[key]
+    return data
+
+
+def _check_blocks(registry: RegistryView, layers: list[_Layer], components: Mapping[str, str]) -> None:
+    """Every key of a component option block must be a registered name of that kind.
+
+    A flat block (``learner: {lr: 0.5}``) is refused, not guessed at: its keys
+    are not learner names. The error shows the layered form for the chosen
+    component, and ``--set``, which addresses the chosen component directly.
+    """
+    for layer in layers:
+        for section, kind in COMPONENT_KINDS.items():
+            known = registry.names(kind)
+            for name, block in layer.data.get(section, {}).items():
+                if name not in known:
+                    chosen = components.get(section) or (known[0] if known else "NAME")
+                    close = difflib.get_close_matches(str(name), known, n=1, cutoff=0.6)
+                    names = ", ".join(known) or "none registered"
+                    if close:
+                        how = f"did you mean {close[0]!r}? (option blocks are keyed by {section} name: {names})"
+                    else:
+                        how = (f"option blocks are keyed by {section} name ({names}): "
+                               f"{section}: {{{chosen}: {{{name}: ...}}}}, or --set {section}.{name}=... for the chosen one")
+                    raise layer.fail((section, name), f"unknown {section} {name!r}; {how}")
+                if not isinstance(block, dict):
+                    raise layer.fail((section, name), f"expected a mapping of options, got {_kind(block)} {block!r}")
 
 
 def _has_path(data: Any, path: tuple[Any, ...]) -> bool:
@@ -211,7 +389,7 @@ def load_layer_file(path: Path | str) -> _Layer:
 
 
 def resolve_run_config(
-    registry: Registry,
+    registry: RegistryView,
     game: str,
     game_defaults: Path | None,
     *,
@@ -252,6 +430,10 @@ def resolve_run_config(
         _set_path(set_layer, path, value)
     merged = deep_merge(merged, set_layer)
     layers.append(_Layer(set_layer, "--set"))
+    for layer in layers:
+        if layer.game_name is not None and layer.game_name != game:
+            raise ConfigError(f"{layer.source}: a run config of game {layer.game_name!r}, but the game is {game!r}")
+    _check_blocks(registry, layers, components)
 
     resolved: dict[str, Any] = {}
     game_spec = registry.get("games", game)
@@ -272,6 +454,10 @@ def resolve_run_config(
         per_name = (merged.get(section) or {}).get(name, {})
         options = _validate(spec.config, per_name, layers, (section, name))
         resolved[section] = ComponentConfig(name=name, options=options.model_dump(mode="json"))
+    for section, kind in COMPONENT_KINDS.items():  # blocks for components not chosen are checked too
+        for name, block in sorted((merged.get(section) or {}).items()):
+            if name != components.get(section):
+                _validate(registry.get(kind, name).config, block, layers, (section, name))
     resolved["train"] = _validate(TrainConfig, merged.get("train"), layers, ("train",))
     resolved["strategy"] = _validate(StrategyConfig, merged.get("strategy"), layers, ("strategy",))
     return RunConfig(**{k: v for k, v in resolved.items()})
@@ -281,9 +467,14 @@ def load_resolved_config(path: Path) -> RunConfig:
     """Read a run directory's ``config.yaml``; errors name the file and field."""
     data, lines = load_yaml_file(path)
     try:
-        return RunConfig.model_validate(data)
+        config = RunConfig.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(format_validation_error(exc, str(path), (), lines)) from None
+    problem = number_problem(data, config)
+    if problem is not None:
+        where = line_of(lines, problem[0])
+        raise ConfigError(f"{path}{f':{where}' if where else ''}: {'.'.join(map(str, problem[0]))}: {problem[1]}")
+    return config
 
 
 def component_options(model: type[BaseModel], options: Mapping[str, Any]) -> BaseModel:

@@ -11,19 +11,24 @@
 
 On resume the text files (and the agent's ``explain.jsonl``, see
 :mod:`gaikit.core.explain_log`) are cut back to their sizes at the
-checkpoint and TensorBoard purges events after its step, so every row
-appears once.
+checkpoint (or, where a log disagrees with it, to its last complete line:
+:mod:`gaikit.core.log_repair`) and TensorBoard purges events after its
+step, so every row appears once. The text files are flushed and fsynced
+with each checkpoint.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from gaikit.core.console import warn
 from gaikit.core.episodes import EpisodeRecord
 from gaikit.core.explain_log import EXPLAIN_FILE
+from gaikit.core.log_repair import cut_back
 from gaikit.core.plots import plot_learning_curve
 
 METRICS_FILE = "metrics.jsonl"
@@ -50,10 +55,9 @@ class MetricsLogger:
         for name in (METRICS_FILE, EPISODES_FILE, EXPLAIN_FILE):
             path = self.run_dir / name
             if positions is not None:
-                size = int(positions.get(name, 0))
-                if path.exists():
-                    with path.open("r+b") as handle:
-                        handle.truncate(size)
+                problem = cut_back(path, int(positions.get(name, 0)))
+                if problem:
+                    warn(problem)
             elif path.exists():
                 path.unlink()
         self._metrics = (self.run_dir / METRICS_FILE).open("a", encoding="utf-8")
@@ -105,9 +109,17 @@ class MetricsLogger:
             self._tb.flush()
 
     def positions(self) -> dict[str, int]:
-        """Flushed sizes of the text files, saved in a checkpoint for resume."""
+        """Sizes of the text files, flushed and fsynced, saved in a checkpoint for resume."""
         self.flush()
+        os.fsync(self._metrics.fileno())
+        os.fsync(self._episodes.fileno())
         explain = self.run_dir / EXPLAIN_FILE
+        if explain.exists():
+            fd = os.open(explain, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
         return {METRICS_FILE: self._metrics.tell(), EPISODES_FILE: self._episodes.tell(),
                 EXPLAIN_FILE: explain.stat().st_size if explain.exists() else 0}
 

@@ -7,6 +7,16 @@ config=SACConfig)``). Set
 ``GAIKIT_PLUGINS`` to a comma-separated list of entry-point or distribution
 names to load only those (gaikit's built-ins are always loaded; set
 ``GAIKIT_PLUGINS=-`` to load no entry point at all, e.g. in tests).
+
+A plugin that raises anything while it is imported or while it registers —
+``SystemExit`` and subclasses of ``KeyboardInterrupt`` included — is
+reported and skipped (a plain ``KeyboardInterrupt`` is the user's Ctrl-C
+and still stops gaikit). When two plugins register the same name, the first
+registration wins and the later one is skipped and reported as a clash
+(:attr:`Registry.clashes`, ``gaikit plugins``). "First" means: plugins named
+in ``GAIKIT_PLUGINS`` (in that order), then gaikit's built-ins, then the
+others in the order they were loaded; so ``GAIKIT_PLUGINS=their-plugin``
+selects a plugin's component over a built-in of the same name.
 """
 
 from __future__ import annotations
@@ -23,7 +33,7 @@ import pluggy
 from pydantic import BaseModel, ConfigDict
 
 from gaikit.core import hookspecs
-from gaikit.core.errors import RegistryError
+from gaikit.core.errors import GaikitError, RegistryError
 from gaikit.core.hookspecs import Register
 
 ENTRY_POINT_GROUP = "gaikit"
@@ -54,6 +64,34 @@ class ComponentSpec:
     plugin: str
     version: str
 
+    def build(self, *args: Any, **kwargs: Any) -> Any:
+        """Call the factory; a factory that raises or returns the wrong type is one error naming the plugin.
+
+        :class:`~gaikit.core.errors.GaikitError` raised by the factory (a bad
+        option, say) passes through unchanged.
+        """
+        what = f"{SINGULAR[self.kind]} {self.name!r} of plugin {self.plugin!r}"
+        try:
+            built = self.factory(*args, **kwargs)
+        except GaikitError:
+            raise
+        except Exception as exc:
+            first = (str(exc).strip().splitlines() or [""])[0]
+            raise RegistryError(f"{what} failed to build: {type(exc).__name__}: {first}") from None
+        expected = _expected_type(self.kind)
+        if expected is not None and not isinstance(built, expected):
+            raise RegistryError(f"{what} built a {type(built).__name__}, not a gaikit {expected.__name__}")
+        return built
+
+
+def _expected_type(kind: str) -> type | None:
+    """The contract class a factory of ``kind`` must return (``None``: not checked here)."""
+    from gaikit.core import components, world
+
+    return {"encoders": components.Encoder, "memories": components.Memory, "learners": components.Learner,
+            "selectors": components.ActionSelector, "games": components.Game, "agents": components.Agent,
+            "worlds": world.World}.get(kind)
+
 
 @dataclass
 class PluginReport:
@@ -67,12 +105,17 @@ class PluginReport:
 
 @dataclass
 class Registry:
-    """Every component the loaded plugins registered, by kind and name."""
+    """Every component the loaded plugins registered, by kind and name.
+
+    ``clashes`` describes each registration skipped because an earlier
+    plugin had registered the same kind and name.
+    """
 
     components: dict[str, dict[str, ComponentSpec]] = field(
         default_factory=lambda: {k: {} for k in KINDS}
     )
     plugins: dict[str, PluginReport] = field(default_factory=dict)
+    clashes: list[str] = field(default_factory=list)
 
     def get(self, kind: str, name: str) -> ComponentSpec:
         """The component ``name`` of ``kind``; unknown names list the known ones."""
@@ -124,6 +167,10 @@ class Plugins:
     manager: pluggy.PluginManager
     versions: dict[str, str] = field(default_factory=dict)
     failures: dict[str, PluginReport] = field(default_factory=dict)
+    #: Entry points of gaikit's own distribution (the built-ins).
+    builtin: set[str] = field(default_factory=set)
+    #: Entry points named in ``GAIKIT_PLUGINS`` (by entry-point or distribution name), in load order.
+    selected: list[str] = field(default_factory=list)
 
 
 def make_plugins(load_entry_points: bool = True) -> Plugins:
@@ -151,13 +198,29 @@ def make_plugins(load_entry_points: bool = True) -> Plugins:
         try:
             module = ep.load()
             pm.register(module, name=ep.name)
-        except Exception as exc:  # a broken plugin must never take gaikit down
-            reason = f"failed to load entry point {ep.value!r}: {type(exc).__name__}: {exc}"
+        except BaseException as exc:  # a broken plugin must never take gaikit down (SystemExit included)
+            if _is_users_interrupt(exc):
+                raise
+            reason = f"failed to load entry point {ep.value!r}: {_describe(exc)}"
             plugins.failures[ep.name] = PluginReport(ep.name, version, "failed", reason)
             print(f"gaikit: plugin {ep.name!r} skipped: {reason}", file=sys.stderr)
             continue
         plugins.versions[ep.name] = version
+        if is_own:
+            plugins.builtin.add(ep.name)
+        elif allowed is not None:
+            plugins.selected.append(ep.name)
     return plugins
+
+
+def _is_users_interrupt(exc: BaseException) -> bool:
+    """A plain ``KeyboardInterrupt`` is Ctrl-C and must stop gaikit; a plugin's subclass of it is a plugin bug."""
+    return type(exc) is KeyboardInterrupt or isinstance(exc, GeneratorExit)
+
+
+def _describe(exc: BaseException) -> str:
+    first = (str(exc).strip().splitlines() or [""])[0]
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
 def _validate(kind: str, name: Any, factory: Any, config: Any, description: Any) -> None:
@@ -213,26 +276,45 @@ def build_registry(plugins: Plugins) -> Registry:
             register: Register = registration
             try:
                 impl.function(register=register)
-            except Exception as exc:  # report and skip, never fatal to the others
-                reason = f"gaikit_register_{kind} raised {type(exc).__name__}: {exc}"
+            except BaseException as exc:  # report and skip, never fatal to the others (SystemExit included)
+                if _is_users_interrupt(exc):
+                    raise
+                reason = f"gaikit_register_{kind} raised {_describe(exc)}"
                 failures[plugin] = PluginReport(plugin, plugins.versions.get(plugin, ""), "failed", reason)
                 staged.pop(plugin, None)
                 continue
             staged.setdefault(plugin, []).extend(registration.specs)
-    for plugin, specs in staged.items():
+    for plugin in _precedence(plugins, staged):
+        specs = staged[plugin]
         if plugin in failures:
             continue
         for spec in specs:
             existing = registry.components[spec.kind].get(spec.name)
-            if existing is not None:
-                raise RegistryError(
-                    f"{SINGULAR[spec.kind]} {spec.name!r} is registered by both plugin "
-                    f"{existing.plugin!r} and plugin {spec.plugin!r}; uninstall one or set GAIKIT_PLUGINS"
+            if existing is not None:  # the first registration wins; the later one is reported and skipped
+                registry.clashes.append(
+                    f"{SINGULAR[spec.kind]} {spec.name!r} is registered by both plugin {existing.plugin!r} and "
+                    f"plugin {spec.plugin!r}; {existing.plugin!r}'s is used (GAIKIT_PLUGINS={spec.plugin} "
+                    "selects the other)"
                 )
+                continue
             registry.components[spec.kind][spec.name] = spec
         registry.plugins[plugin] = PluginReport(plugin, plugins.versions.get(plugin, ""), "ok")
     registry.plugins.update(failures)
     return registry
+
+
+def _precedence(plugins: Plugins, staged: dict[str, list[ComponentSpec]]) -> list[str]:
+    """Plugin names in the order their registrations win: selected, built-in, then load order."""
+    loaded = [name for name, _ in plugins.manager.list_name_plugin()]
+    order = {name: i for i, name in enumerate(loaded)}
+    selected = {name: i for i, name in enumerate(plugins.selected)}
+
+    def rank(name: str) -> tuple[int, int]:
+        if name in selected:
+            return 0, selected[name]
+        return (1 if name in plugins.builtin else 2), order.get(name, len(order))
+
+    return sorted(staged, key=rank)
 
 
 @functools.lru_cache(maxsize=1)

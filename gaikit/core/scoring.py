@@ -51,6 +51,16 @@ _INCREASE = {"must-have": 4, "should-have": 3, "wants-to-have": 2, "nice-to-have
 _DECREASE = {"must-not-have": 4, "nice-to-have": 3, "wants-to-have": 2, "should-have": 1, "must-have": NEVER}
 
 
+def canonical_tier(name: str) -> str:
+    """``name`` in gaikit's spelling: Victoria 3's script spelling ``should_have`` becomes ``should-have``.
+
+    Both spellings of the five tiers are accepted wherever a tier is named;
+    anything else is returned unchanged (and rejected by whoever checks it).
+    """
+    spelled = name.replace("_", "-") if isinstance(name, str) else name
+    return spelled if spelled in _INCREASE else name
+
+
 def tier_rank(name: str, direction: str = "increase") -> int:
     """Rank of tier ``name`` for a decision that increases or decreases something.
 
@@ -62,9 +72,10 @@ def tier_rank(name: str, direction: str = "increase") -> int:
     table = _INCREASE if direction == "increase" else _DECREASE if direction == "decrease" else None
     if table is None:
         raise ValueError(f"direction must be 'increase' or 'decrease', got {direction!r}")
-    if name not in table:
-        raise ValueError(f"unknown tier {name!r}; tiers are {', '.join(TIERS)}")
-    return table[name]
+    key = canonical_tier(name)
+    if key not in table:
+        raise ValueError(f"unknown tier {name!r}; tiers are {', '.join(TIERS)} (or with underscores)")
+    return table[key]
 
 
 def _check(randomness: Any, distribution: str) -> None:

@@ -7,7 +7,9 @@ indices) to its 1-based line number, so errors can name file, line and field.
 Work is bounded by the size of the text: anchors and aliases (``&name`` /
 ``*name``), which let a few lines stand for exponentially many values, are
 refused, and so is nesting deeper than :data:`MAX_DEPTH`; either is one
-:class:`~gaikit.core.errors.ConfigError` naming the line.
+:class:`~gaikit.core.errors.ConfigError` naming the line. Text longer than
+:data:`MAX_BYTES` is refused before it is parsed (the pure-Python parser
+this needs takes seconds per megabyte), and a file is never read past it.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from gaikit.core.errors import ConfigError
 LineMap = dict[tuple[Any, ...], int]
 #: Deepest nesting of mappings and sequences accepted (gaikit's own files nest fewer than 10 levels).
 MAX_DEPTH = 64
+#: Largest YAML text accepted, in bytes (characters for text): far above any config or strategy file.
+MAX_BYTES = 1 << 20
 
 
 class _Refused(yaml.YAMLError):
@@ -80,6 +84,8 @@ def _line_map(root: yaml.Node) -> LineMap:
 
 def load_yaml_text(text: str, source: str) -> tuple[Any, LineMap]:
     """Parse YAML text safely; ``source`` names it in errors (a file path or ``--set``)."""
+    if len(text) > MAX_BYTES:
+        raise ConfigError(_too_large(source))
     loader = _BoundedLoader(text)
     try:
         node = loader.get_single_node()
@@ -100,12 +106,20 @@ def load_yaml_file(path: Path | str) -> tuple[Any, LineMap]:
     """Read and safely parse a YAML file; a missing or unreadable file is a :class:`ConfigError`."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_BYTES + 1)  # never more, whatever the file (or /dev/zero) holds
+        if len(raw) > MAX_BYTES:
+            raise ConfigError(_too_large(str(path)))
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     return load_yaml_text(text, str(path))
+
+
+def _too_large(source: str) -> str:
+    return f"{source}: larger than {MAX_BYTES // 1024} KiB, the most gaikit reads from one YAML file"
 
 
 def line_of(lines: LineMap, path: tuple[Any, ...]) -> int | None:
