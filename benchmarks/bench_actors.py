@@ -1,23 +1,31 @@
 """Actor–learner speed: ``--actors 1`` against the synchronous loop, at the same replay ratio, in one run.
 
-For each case the same ``gaikit run`` command runs twice as a subprocess,
+For each case the same ``gaikit run`` command runs as a subprocess,
 synchronous (``--actors 0``) and with one collector (``--actors 1``, a local
-Ray instance), with evaluation and checkpoints off. Printed per case, from
-each run's ``metrics.jsonl`` after learning has started (the steady state):
+Ray instance), each with the learner on one and on two torch threads
+(``train.threads``; in an actor run it is the learner's alone, collectors use
+one), with evaluation and checkpoints off. Printed per case, from each run's
+``metrics.jsonl`` after learning has started (the steady state):
 
-* agent steps/s of each, and actors / synchronous (the issue's target:
-  >= 1.6x for Asterix image and mixed on a 2-core machine);
-* learner updates/s of the actor run against the learner alone: the same
+* agent steps/s of each, and actors / synchronous at the same thread count
+  and against the synchronous default (one thread); the issue's target is
+  >= 1.6x for Asterix image and mixed on a 2-core machine;
+* learner updates/s of the actor runs against the learner alone: the same
   agent's ``learn()`` (sample, update, priorities) timed in this process on
-  a memory of random steps (the actor run's learner is "not starved" when
-  within 10%);
-* the replay ratio each run realised (samples per insert after learning
-  starts; both should equal batch_size * gradient_steps / train_freq);
+  a memory of random steps, with as many threads (the actor run's learner is
+  "not starved" when within 10%);
+* the replay ratio each actor run realised (samples per insert after
+  learning starts; it should equal batch_size * gradient_steps / train_freq,
+  the synchronous loop's own);
 * bytes and microseconds per transition shipped: chunks of the case's real
-  observations inserted into a replay shard actor without rate limiting.
+  observations inserted into a replay shard actor without rate limiting;
+* one collector alone: agent steps/s of :class:`Collector` acting with a fresh
+  policy (predict, select, env step, initial priorities) in this process —
+  the per-actor figure of the scaling model in docs/distributed.md.
 
-    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_actors.py [--cases image mixed halfcheetah]
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_actors.py [--cases image mixed halfcheetah] [--json FILE]
 
+``--json FILE`` also writes the figures for ``scripts/actor_scaling_model.py``.
 Needs the ``distributed`` extra (Ray), which ``make setup`` installs.
 """
 
@@ -32,6 +40,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -60,11 +69,11 @@ CASES = {
 }
 
 
-def run(case: Case, actors: int, root: Path) -> dict[str, float]:
+def run(case: Case, actors: int, threads: int, root: Path) -> dict[str, float]:
     """One ``gaikit run``; steady-state agent steps/s, updates/s and replay ratio from its metrics."""
-    run_dir = root / f"{case.args[0]}-{case.args[2]}-actors{actors}"
+    run_dir = root / f"{case.args[0]}-{case.args[2]}-actors{actors}-threads{threads}"
     sets = [f"train.learning_starts={case.learning_starts}", "train.eval_every=0", "train.checkpoint_every=0",
-            f"train.log_every={case.log_every}", *case.extra]
+            f"train.log_every={case.log_every}", f"train.threads={threads}", *case.extra]
     command = [GAIKIT, "run", *case.args, "--steps", str(case.steps), "--actors", str(actors),
                "--run-dir", str(run_dir)]
     for item in sets:
@@ -86,24 +95,29 @@ def run(case: Case, actors: int, root: Path) -> dict[str, float]:
     }
 
 
-def learner_alone(case: Case) -> float:
-    """Updates/s of the case's agent ``learn()`` on a memory of random steps, in this process."""
+def _config(case: Case) -> Any:
+    """The case's resolved run config, as ``gaikit run`` would build it."""
+    from gaikit.cli.resolve import resolve_cli_config
+    from gaikit.core.registry import get_registry
+
+    choices = {"encoder": case.args[2] if case.args[1] == "--encoder" else None, "learner": case.args[-1]}
+    return resolve_cli_config(get_registry(), case.args[0], config_file=None, choices=choices, train_flags={},
+                              overrides=list(case.extra))
+
+
+def learner_alone(case: Case, threads: int) -> float:
+    """Updates/s of the case's agent ``learn()`` on ``threads`` torch threads, on a memory of random steps."""
     import torch
 
-    from gaikit.cli.resolve import resolve_cli_config
     from gaikit.core.build import build_run
     from gaikit.core.components import Transition
     from gaikit.core.cpu_flags import denormals_flushed
     from gaikit.core.registry import get_registry
     from gaikit.core.runner import true_next_obs
 
-    torch.set_num_threads(1)
-    registry = get_registry()
-    choices = {"encoder": case.args[2] if case.args[1] == "--encoder" else None,
-               "learner": case.args[-1]}
-    config = resolve_cli_config(registry, case.args[0], config_file=None, choices=choices, train_flags={},
-                                overrides=list(case.extra))
-    built = build_run(config, registry, num_envs=1)
+    torch.set_num_threads(threads)
+    config = _config(case)
+    built = build_run(config, get_registry(), num_envs=1)
     envs, agent = built.envs, built.agent
     obs, _ = envs.reset(seed=0)
     for _ in range(max(config.train.batch_size * 4, 1000)):
@@ -122,11 +136,30 @@ def learner_alone(case: Case) -> float:
     return count / (time.perf_counter() - started)
 
 
+def collector_alone(case: Case) -> float:
+    """Agent steps/s of one collector acting (no learner, no shipping), in this process, after a warm-up chunk."""
+    import torch
+
+    from gaikit.distributed.collector import Collector
+
+    torch.set_num_threads(1)
+    config = _config(case)
+    collector = Collector(0, 1, config.model_dump(mode="json"), seed=0)
+    chunk_steps = config.train.chunk_steps
+    collector.collect(chunk_steps)
+    steps, started = 0, time.perf_counter()
+    while time.perf_counter() - started < 15.0:
+        _, report = collector.collect(chunk_steps)
+        steps += report.steps
+    seconds = time.perf_counter() - started
+    collector.envs.close()
+    return steps / seconds
+
+
 def shipping_cost(case: Case) -> tuple[float, float]:
     """Bytes and microseconds per transition for chunks of real observations sent to a replay shard actor."""
     import ray
 
-    from gaikit.cli.resolve import resolve_cli_config
     from gaikit.core.build import build_run
     from gaikit.core.components import Transition
     from gaikit.core.registry import get_registry
@@ -134,11 +167,8 @@ def shipping_cost(case: Case) -> tuple[float, float]:
     from gaikit.distributed.chunks import chunk_nbytes, stack_steps
     from gaikit.distributed.replay import ChunkReport, ReplayShard, ShardSpec
 
-    registry = get_registry()
-    choices = {"encoder": case.args[2] if case.args[1] == "--encoder" else None, "learner": case.args[-1]}
-    config = resolve_cli_config(registry, case.args[0], config_file=None, choices=choices, train_flags={},
-                                overrides=list(case.extra))
-    built = build_run(config, registry, num_envs=1)
+    config = _config(case)
+    built = build_run(config, get_registry(), num_envs=1)
     envs = built.envs
     obs, _ = envs.reset(seed=0)
     steps = []
@@ -166,32 +196,61 @@ def shipping_cost(case: Case) -> tuple[float, float]:
     return chunk_nbytes(chunk) / 64, seconds / (chunks * 64) * 1e6
 
 
+THREADS = (1, 2)
+
+
 def main() -> None:
-    """Run the chosen cases and print one table."""
+    """Run the chosen cases and print the tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", nargs="+", default=list(CASES), choices=list(CASES))
+    parser.add_argument("--json", type=Path, help="also write the figures here (for scripts/actor_scaling_model.py)")
     args = parser.parse_args()
-    rows = []
+    figures: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for key in args.cases:
             case = CASES[key]
-            sync = run(case, 0, Path(tmp))
-            actor = run(case, 1, Path(tmp))
-            alone = learner_alone(case)
+            runs = {(actors, threads): run(case, actors, threads, Path(tmp)) for threads in THREADS for actors in (0, 1)}
+            alone = {threads: learner_alone(case, threads) for threads in THREADS}
             nbytes, micros = shipping_cost(case)
-            rows.append((case.name, sync, actor, alone, nbytes, micros))
-            print(f"{case.name}: sync {sync['steps_per_sec']:.1f} steps/s, actors {actor['steps_per_sec']:.1f} "
-                  f"steps/s ({actor['steps_per_sec'] / sync['steps_per_sec']:.2f}x)", flush=True)
+            acting = collector_alone(case)
+            train = _config(case).train
+            figures[key] = {
+                "name": case.name,
+                "runs": {f"actors{a}_threads{t}": r for (a, t), r in runs.items()},
+                "learner_alone_updates_per_sec": {str(t): u for t, u in alone.items()},
+                "bytes_per_transition": nbytes, "us_per_transition_shipped": micros,
+                "collector_alone_steps_per_sec": acting,
+                "steps_per_update": train.train_freq / train.gradient_steps,
+            }
+            speeds = ", ".join(f"{'actors' if a else 'sync'} t{t} {r['steps_per_sec']:.1f}" for (a, t), r in runs.items())
+            print(f"{case.name}: agent steps/s {speeds}", flush=True)
     print()
-    print("| case | sync steps/s | --actors 1 steps/s | ratio | sync updates/s | actor-run updates/s | "
-          "learner alone updates/s | actor-run / alone | replay ratio (actors) | bytes/transition | "
-          "µs/transition shipped |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for name, sync, actor, alone, nbytes, micros in rows:
-        print(f"| {name} | {sync['steps_per_sec']:.1f} | {actor['steps_per_sec']:.1f} | "
-              f"{actor['steps_per_sec'] / sync['steps_per_sec']:.2f}x | {sync['updates_per_sec']:.1f} | "
-              f"{actor['updates_per_sec']:.1f} | {alone:.1f} | {actor['updates_per_sec'] / alone:.2f} | "
-              f"{actor['replay_ratio']:.2f} | {nbytes:,.0f} | {micros:.1f} |")
+    print("Agent steps/s (steady state, after learning_starts):")
+    print()
+    print("| case | sync, 1 thread | sync, 2 threads | --actors 1, learner 1 thread | --actors 1, learner 2 threads | "
+          "actors / sync, 1 thread | actors / sync, 2 threads | best actors / sync default |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for fig in figures.values():
+        r = {k: v["steps_per_sec"] for k, v in fig["runs"].items()}
+        best = max(r["actors1_threads1"], r["actors1_threads2"])
+        print(f"| {fig['name']} | {r['actors0_threads1']:.1f} | {r['actors0_threads2']:.1f} | {r['actors1_threads1']:.1f} | "
+              f"{r['actors1_threads2']:.1f} | {r['actors1_threads1'] / r['actors0_threads1']:.2f}x | "
+              f"{r['actors1_threads2'] / r['actors0_threads2']:.2f}x | {best / r['actors0_threads1']:.2f}x |")
+    print()
+    print("Learner and transfer:")
+    print()
+    print("| case | learner threads | actor-run updates/s | learner alone updates/s | actor-run / alone | "
+          "replay ratio (actor run) | bytes/transition | µs/transition shipped | one collector alone steps/s |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for fig in figures.values():
+        for t in THREADS:
+            actor, alone = fig["runs"][f"actors1_threads{t}"], fig["learner_alone_updates_per_sec"][str(t)]
+            print(f"| {fig['name']} | {t} | {actor['updates_per_sec']:.1f} | {alone:.1f} | "
+                  f"{actor['updates_per_sec'] / alone:.2f} | {actor['replay_ratio']:.2f} | "
+                  f"{fig['bytes_per_transition']:,.0f} | {fig['us_per_transition_shipped']:.1f} | "
+                  f"{fig['collector_alone_steps_per_sec']:.1f} |")
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -180,6 +180,15 @@ def test_sel_6_state_must_be_checkpointable() -> None:
     assert "Generator" in message
 
 
+def test_sel_8_per_actor_actions_must_stay_valid() -> None:
+    class LadderOffByOne(RandomSelector):
+        def set_actor(self, index, count):  # type: ignore[no-untyped-def]
+            self.n = self.n + index  # a ladder that widens the action range instead of the exploration rate
+
+    message = violates("SEL-8", SelectorContract().test_sel_8_per_actor, **selector_fixtures(LadderOffByOne))
+    assert "actor 1 of 4" in message
+
+
 # -- encoders ---------------------------------------------------------------
 
 
@@ -243,6 +252,19 @@ def test_lrn_9_learner_must_use_make_encoder() -> None:
             super().__init__(observation_space, action_space, lambda: CentringEncoder(observation_space), seed=seed)
 
     violates("LRN-9", LearnerContract().test_lrn_9_uses_make_encoder, **learner_fixtures(OwnEncoder))
+
+
+def test_lrn_10_policy_state_must_carry_the_encoder() -> None:
+    class HeadOnlyPolicy(FrozenLearner):
+        def policy_state(self):  # type: ignore[no-untyped-def]
+            return {"head": self.head.state_dict()}
+
+        def load_policy_state(self, state):  # type: ignore[no-untyped-def]
+            self.head.load_state_dict(state["head"])
+
+    message = violates("LRN-10", LearnerContract().test_lrn_10_policy_state_round_trip,
+                       **learner_fixtures(HeadOnlyPolicy))
+    assert "load_policy_state" in message
 
 
 # -- games and strategy files -----------------------------------------------

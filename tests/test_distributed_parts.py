@@ -254,6 +254,15 @@ def test_an_unreachable_ray_address_is_one_line_within_seconds(capsys, tmp_path)
     assert not (tmp_path / "r").exists()
 
 
+def test_ray_address_from_the_environment_is_joined_not_a_new_local_ray(capsys, tmp_path, monkeypatch):
+    from gaikit.cli import main
+
+    monkeypatch.setenv("RAY_ADDRESS", "127.0.0.1:1")
+    code = main(["run", "CartPole-v1", "--actors", "1", "--run-dir", str(tmp_path / "r")])
+    err = capsys.readouterr().err.strip()
+    assert code != 0 and err.startswith("gaikit: error: RAY_ADDRESS 127.0.0.1:1: no Ray cluster answers there"), err
+
+
 @pytest.mark.parametrize("address", ["no-port", "host:", ":6379", "host:port"])
 def test_a_malformed_ray_address_names_the_expected_form(address):
     from gaikit.core.errors import ConfigError

@@ -226,3 +226,31 @@ def test_actors_with_a_strategy_agent_is_one_line(capsys, tmp_path: Path):
 def test_ray_address_without_actors_is_one_line(capsys, tmp_path: Path):
     err = _one_line_error(capsys, ["run", "CartPole-v1", "--ray-address", "auto", "--run-dir", str(tmp_path / "r")])
     assert "--actors" in err
+
+
+def test_sigterm_stops_the_actors_and_checkpoints(tmp_path: Path):
+    """A real `gaikit run --actors 1` process (its own local Ray) given SIGTERM: checkpoint, actors stopped, exit."""
+    import subprocess
+    import sys
+
+    from gaikit.core.checkpoint import checkpoint_dirs, load_checkpoint
+
+    config = tmp_path / "cartpole.yaml"
+    config.write_text(CARTPOLE)
+    run_dir = tmp_path / "run"
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).with_name("gaikit")), "run", "CartPole-v1", "--learner", "ddqn", "--config",
+         str(config), "--actors", "1", "--steps", "1000000", "--set", "train.checkpoint_every=1000",
+         "--set", "train.eval_every=0", "--run-dir", str(run_dir)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not (run_dir.exists() and checkpoint_dirs(run_dir)):
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert "Traceback" not in err and "SIGTERM received" in err
+    step = int(out.split("interrupted at step ")[1].split("/")[0].replace(",", ""))
+    newest_step, newest = checkpoint_dirs(run_dir)[0]
+    assert newest_step == step and load_checkpoint(newest)["step"] == step

@@ -104,7 +104,8 @@ class Collector:
             self.version = version
         self.step = max(self.step, step)
 
-    def _collect(self, chunk_steps: int) -> tuple[Transition, ChunkReport]:
+    def collect(self, chunk_steps: int) -> tuple[Transition, ChunkReport]:
+        """Act for ``chunk_steps`` vector steps with the current policy; the chunk (with priorities) and its report."""
         started = time.perf_counter()
         steps: list[Transition] = []
         values: list[np.ndarray] = []
@@ -138,7 +139,7 @@ class Collector:
 
         while True:
             self._sync(store, ray)
-            chunk, report = self._collect(chunk_steps)
+            chunk, report = self.collect(chunk_steps)
             if not ray.get(shard.insert.remote(self.index, chunk, report)):
                 break
         self.envs.close()

@@ -34,26 +34,30 @@ def import_ray(feature: str = "--actors") -> ModuleType:
     return ray
 
 
-def check_reachable(address: str, timeout: float = CONNECT_TIMEOUT_S) -> None:
-    """Raise :class:`ConfigError` unless ``HOST:PORT`` accepts a TCP connection within ``timeout`` seconds."""
-    host, sep, port_text = address.rpartition(":")
+def check_reachable(address: str, timeout: float = CONNECT_TIMEOUT_S, *, given_as: str = "--ray-address") -> None:
+    """Raise :class:`ConfigError` unless ``[ray://]HOST:PORT`` accepts a TCP connection within ``timeout`` seconds."""
+    host, sep, port_text = address.removeprefix("ray://").rpartition(":")
     if not sep or not host or not port_text.isdigit():
-        raise ConfigError(f"--ray-address {address!r}: expected 'auto' or HOST:PORT (e.g. 10.0.0.5:6379)")
+        raise ConfigError(f"{given_as} {address!r}: expected 'auto' or HOST:PORT (e.g. 10.0.0.5:6379)")
     try:
         with socket.create_connection((host, int(port_text)), timeout=timeout):
             pass
     except OSError as exc:
-        raise ConfigError(f"--ray-address {address}: no Ray cluster answers there ({exc}); "
-                          "start one with `ray start --head` or drop --ray-address to run locally") from None
+        local = "unset RAY_ADDRESS" if given_as == "RAY_ADDRESS" else "drop --ray-address"
+        raise ConfigError(f"{given_as} {address}: no Ray cluster answers there ({exc}); "
+                          f"start one with `ray start --head` or {local} to run locally") from None
 
 
 @contextlib.contextmanager
 def ray_session(address: str | None = None, *, num_cpus: int | None = None) -> Iterator[ModuleType]:
     """A connected Ray for the ``with`` block; yields the ``ray`` module.
 
-    ``address=None`` starts a local instance with ``num_cpus`` CPUs (default:
-    this machine's) unless one is already initialised; the instance gaikit
-    started is shut down on exit, a joined cluster is only disconnected from.
+    ``address=None`` joins the cluster in ``RAY_ADDRESS`` when that is set
+    (as ``ray job submit`` does for its entrypoint), and otherwise starts a
+    new local instance with ``num_cpus`` CPUs (default: this machine's) —
+    never a cluster that ``ray start`` left running on this machine. A Ray
+    already initialised in this process is used as it is. The instance gaikit
+    started is shut down on exit; a joined cluster is only disconnected from.
     """
     ray = import_ray()
     if ray.is_initialized():
@@ -61,10 +65,14 @@ def ray_session(address: str | None = None, *, num_cpus: int | None = None) -> I
         return
     kwargs: dict[str, object] = {"include_dashboard": False, "log_to_driver": True,
                                  "runtime_env": {"env_vars": {"OMP_NUM_THREADS": "1"}}}
+    given_as = "--ray-address"
+    if address is None and os.environ.get("RAY_ADDRESS"):
+        address, given_as = os.environ["RAY_ADDRESS"], "RAY_ADDRESS"
     if address is None:
+        kwargs["address"] = "local"
         kwargs["num_cpus"] = num_cpus or os.cpu_count() or 1
     elif address != "auto":
-        check_reachable(address)
+        check_reachable(address, given_as=given_as)
         kwargs["address"] = address
     else:
         kwargs["address"] = "auto"

@@ -49,6 +49,7 @@ CLAUSES: dict[str, str] = {
     "LRN-7": "a state_dict round trip restores networks and optimisers: same predictions, same next update",
     "LRN-8": "state_dict survives gaikit's checkpoint format unchanged",
     "LRN-9": "the learner builds its networks on the make_encoder it is given",
+    "LRN-10": "policy_state carries what predict needs: a fresh learner loading it predicts the same",
     # selectors
     "SEL-0": "the factory builds a selector with its default config for a sample action space",
     "SEL-1": "select returns one action per row with the action space's shape",
@@ -58,6 +59,7 @@ CLAUSES: dict[str, str] = {
     "SEL-5": "a state_dict round trip continues the same action sequence",
     "SEL-6": "state_dict survives gaikit's checkpoint format unchanged",
     "SEL-7": "explain() returns a dict or None",
+    "SEL-8": "set_actor(index, count) is accepted for every actor of a run, and actions stay valid",
     # games
     "GAME-0": "the factory builds a game with its default config",
     "GAME-1": "make_env returns a gymnasium.Env with observation and action spaces",

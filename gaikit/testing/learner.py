@@ -185,6 +185,18 @@ class LearnerContract:
         problem = checkpoint_problem(guarded("LRN-8", "state_dict", learner.state_dict))
         check(problem is None, "LRN-8", str(problem))
 
+    def test_lrn_10_policy_state_round_trip(self, make_learner: Any, observation_space: Any, action_space: Any,
+                                            learner_encoder: Any) -> None:
+        """LRN-10: what actor–learner collectors load (``policy_state``) reproduces the learner's predictions."""
+        source, _ = self.build(make_learner, observation_space, action_space, learner_encoder, seed=10)
+        self.trained(source, observation_space, action_space, "LRN-10")
+        state = snapshot(guarded("LRN-10", "policy_state", source.policy_state))
+        target, _ = self.build(make_learner, observation_space, action_space, learner_encoder, seed=100)
+        guarded("LRN-10", "load_policy_state", target.load_policy_state, state)
+        found = difference(vars(self.predict(source, observation_space, "LRN-10")),
+                           vars(self.predict(target, observation_space, "LRN-10")), "preferences", atol=1e-6)
+        check(found is None, "LRN-10", f"a fresh learner after load_policy_state: {found}")
+
     def test_lrn_9_uses_make_encoder(self, make_learner: Any, observation_space: Any, action_space: Any,
                                      learner_encoder: Any) -> None:
         """LRN-9: the learner's networks are built on encoders from ``make_encoder``."""

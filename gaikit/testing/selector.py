@@ -108,6 +108,18 @@ class SelectorContract:
         explained = guarded("SEL-7", "explain()", selector.explain)
         check(explained is None or isinstance(explained, dict), "SEL-7", f"explain() returned {type(explained).__name__}")
 
+    def test_sel_8_per_actor(self, make_selector: Any, action_space: Any) -> None:
+        """SEL-8: as each of 4 actor–learner collectors (``set_actor``), the selector still chooses valid actions."""
+        count = 4
+        for index in range(count):
+            selector = self.build(make_selector, action_space, seed=8)
+            guarded("SEL-8", f"set_actor({index}, {count})", selector.set_actor, index, count)
+            for k, step in enumerate(self.steps):
+                actions = self.select(selector, preferences(action_space, self.batch_size, 80 + k), step, True, "SEL-8")
+                for row, action in enumerate(actions):
+                    check(_in_space(action_space, action), "SEL-8",
+                          f"actor {index} of {count}, step {step}, row {row}: {action.tolist()} not in {action_space}")
+
 
 def _in_space(space: spaces.Space, action: np.ndarray) -> bool:
     if isinstance(space, spaces.Discrete):
