@@ -22,7 +22,7 @@ def test_worked_numbers_of_the_design():
 
 def _stance(r, c, sway_a: float = 0.0, sway_b: float = 0.0):
     side = {"friend_leader": 0.0, "hostile_leader": 0.0, "hostile_other": 0.0, "side_share": 0.5,
-            "leader_is_player": 0.0, "sympathy": 0.0, "near": 1.0}
+            "leader_is_player": 0.0, "sympathy": 0.0, "near": 1.0, "owes_leader": 0.0}
     options = [
         Option("stay_out", "stay out", {"near": 1.0}),
         Option("join", "join attacker Austria", {**side, "rel_leader": 75.0, "sway": sway_a}),   # 0.4 x 75 = 30

@@ -2,19 +2,48 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Optional
 
+import gymnasium as gym
 import typer
 
 from gaikit.cli.app import app
 from gaikit.cli.run import load_run_config
 from gaikit.core.build import build_run, check_agent_kind
 from gaikit.core.checkpoint import load_latest_checkpoint
-from gaikit.core.errors import ConfigError
+from gaikit.core.components import Game
+from gaikit.core.errors import ConfigError, GaikitError
 from gaikit.core.evaluation import EVAL_SEED_OFFSET, evaluate
 from gaikit.core.registry import get_registry
 from gaikit.core.video import play_episodes, record_video
+
+
+#: Most greedy episodes one ``gaikit eval`` plays (a typo of a few extra digits must not run for days).
+MAX_EVAL_EPISODES = 1_000_000
+
+
+def check_renderer(game: Game, seed: int) -> None:
+    """Render one frame of ``game`` headless; a missing renderer (pygame for classic control) is one line.
+
+    ``rgb_array`` rendering never opens a window, so SDL is told to use its
+    dummy video driver (no display or ``XDG_RUNTIME_DIR`` needed, no warnings).
+    """
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    env = None
+    try:
+        env = game.make_env(render_mode="rgb_array")
+        env.reset(seed=seed)
+        frame = env.render()
+    except gym.error.DependencyNotInstalled as exc:
+        raise GaikitError(f"--video: {game.name} cannot render: {str(exc).strip().splitlines()[0]}") from None
+    finally:
+        if env is not None:
+            env.close()
+    if frame is None:
+        raise GaikitError(f"--video: {game.name} rendered no frame; its env must support render_mode='rgb_array'")
 
 
 @app.command("eval")
@@ -29,13 +58,19 @@ def eval_command(
     registry = get_registry()
     check_agent_kind(registry, config.agent)
     episodes = config.train.eval_episodes if episodes is None else episodes
-    if episodes < 1:
-        raise ConfigError(f"--episodes {episodes}: must be at least 1")
+    if not 1 <= episodes <= MAX_EVAL_EPISODES:
+        raise ConfigError(f"--episodes {episodes}: must be between 1 and {MAX_EVAL_EPISODES:,}")
     if seed is not None and seed < 0:
         raise ConfigError(f"--seed {seed}: must be at least 0")
     seed = config.train.seed + EVAL_SEED_OFFSET if seed is None else seed
     checkpoint, state = load_latest_checkpoint(run_dir, skip=[("agent", "memory")])
-    built = build_run(config, registry, num_envs=1, seed=seed)
+    built = build_run(config, registry, num_envs=1, seed=seed, check_memory=False)  # the replay stays empty
+    if video:
+        try:
+            check_renderer(built.game, seed)  # before the evaluation, not after minutes of it
+        except BaseException:
+            built.envs.close()
+            raise
     try:
         built.agent.load_state_dict(state["agent"])
         result = evaluate(built.agent, built.envs, episodes, seed, step=int(state["step"]))

@@ -3,7 +3,10 @@
 Modders ask "how often will this win?": this answers exactly (piecewise
 integration, see :func:`gaikit.core.scoring.win_probabilities`) and, with
 ``--simulate N``, by drawing N decisions, with each estimate's standard error.
-Options may be named (``conquer=50``) and carry tiers (``--tier``).
+Options may be named (``conquer=50``) and carry tiers (``--tier``). Work is
+bounded: at most :data:`~gaikit.core.scoring.MAX_EXACT_OPTIONS` positive
+options and :data:`~gaikit.core.scoring.MAX_SIMULATED_VALUES` simulated
+values (draws x options), in chunks of bounded memory; beyond, one clear error.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ import typer
 from gaikit.cli.app import app
 from gaikit.core.errors import ConfigError
 from gaikit.core.scoring import (
-    DISTRIBUTIONS, TIERS, canonical_tier, simulate_win_probabilities, tier_rank, win_probabilities,
+    DISTRIBUTIONS, MAX_EXACT_OPTIONS, MAX_SIMULATED_VALUES, TIERS, canonical_tier, simulate_win_probabilities,
+    tier_rank, win_probabilities,
 )
 
 
@@ -33,9 +37,31 @@ def parse_options(items: list[str]) -> tuple[list[str], np.ndarray]:
             raise ConfigError(f"option {item!r}: expected a score such as 50 or name=50") from None
         if math.isnan(score):
             raise ConfigError(f"option {item!r}: the score is not a number")
+        if math.isinf(score):
+            raise ConfigError(f"option {item!r}: expected a finite score")
         names.append(name or f"option{i + 1}")
         scores.append(score)
     return names, np.array(scores)
+
+
+def check_odds_size(options: int, positive: int, simulate: int | None) -> None:
+    """Refuse work beyond the documented limits (before any is done): one line naming the limit.
+
+    The exact answer integrates at most :data:`MAX_EXACT_OPTIONS` positive options; a
+    simulation draws at most :data:`MAX_SIMULATED_VALUES` values (draws x options).
+    """
+    if positive > MAX_EXACT_OPTIONS:
+        raise ConfigError(
+            f"{options:,} options ({positive:,} with a positive score): the exact odds are computed for at most "
+            f"{MAX_EXACT_OPTIONS} positive options (the work grows with the cube of the count)"
+        )
+    if simulate is not None and simulate * options > MAX_SIMULATED_VALUES:
+        most = MAX_SIMULATED_VALUES // options
+        raise ConfigError(
+            f"--simulate {simulate:,}: {simulate:,} draws x {options:,} options is more than the "
+            f"{MAX_SIMULATED_VALUES:,} values gaikit odds simulates; use at most {most:,} draws "
+            f"(the standard error shrinks as 1/sqrt(N): 1,000,000 draws give at most +-0.0005)"
+        )
 
 
 @app.command("odds")
@@ -59,6 +85,9 @@ def odds_command(
         raise ConfigError(f"--direction {direction!r}: expected increase or decrease")
     if simulate is not None and simulate <= 0:
         raise ConfigError(f"--simulate {simulate}: expected a number of draws > 0")
+    if seed < 0:
+        raise ConfigError(f"--seed {seed}: expected a seed >= 0")
+    check_odds_size(len(names), int(np.sum(base > 0)), simulate)
     tiers = [canonical_tier(t) for t in tier or []]
     if tiers and len(tiers) != len(names):
         raise ConfigError(f"--tier given {len(tiers)} times for {len(names)} options; give one per option, in order")

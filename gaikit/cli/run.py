@@ -1,106 +1,36 @@
-"""``gaikit run``: train (or play) an agent on a game, or resume a run exactly."""
+"""``gaikit run``: train (or play) an agent on a game, or resume a run exactly.
+
+A thin layer over :mod:`gaikit.resolve` (GAME and flags -> config) and
+:mod:`gaikit.training` (run directory, build, run, resume), which
+:func:`gaikit.train` shares.
+"""
 
 from __future__ import annotations
 
-import shutil
 import signal
-import time
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Optional
 
 import typer
 
 from gaikit.cli.app import app
-from gaikit.cli.resolve import (
-    GYMNASIUM_GAME,
-    check_field,
-    ensure_gymnasium_id,
-    field_help,
-    game_label,
-    resolve_cli_config,
+from gaikit.core.build import check_agent_kind
+from gaikit.core.config import StrategyConfig, TrainConfig
+from gaikit.core.errors import ConfigError
+from gaikit.core.registry import get_registry
+from gaikit.core.runner import RunResult
+from gaikit.resolve import field_help, resolve_cli_config
+from gaikit.training import (  # noqa: F401  (CONFIG_FILE, load_run_config... re-exported for the other commands)
+    CONFIG_FILE,
+    WORLD_AGENT,
+    Outcome,
+    check_new_run_dir,
+    default_run_dir,
+    load_run_config,
+    resume_run,
+    run_dir_errors,
+    start_run,
 )
-from gaikit.core.build import build_run, build_world, check_agent_kind, effective_config
-from gaikit.core.checkpoint import (
-    CheckpointMismatchError, clean_stale, describe_os_error, set_aside_newer, usable_checkpoints, write_text_atomic)
-from gaikit.core.console import warn
-from gaikit.core.config import RunConfig, StrategyConfig, TrainConfig, load_resolved_config
-from gaikit.core.errors import CheckpointError, ConfigError, GaikitError
-from gaikit.core.registry import Registry, get_registry
-from gaikit.core.runner import RunResult, Runner
-
-CONFIG_FILE = "config.yaml"
-#: The agent kind that runs a game's registered world (``gaikit_register_worlds``) instead of the runner.
-WORLD_AGENT = "strategy"
-
-
-def default_run_dir(game: str, config: RunConfig) -> Path:
-    """``runs/<game>-<agent-or-learner>-<YYYYmmdd-HHMMSS>`` (``-2``, ``-3``... if taken)."""
-    who = config.learner.name if config.agent == "learned" and config.learner else config.agent
-    base = Path("runs") / f"{game_label(game)}-{game_label(who)}-{time.strftime('%Y%m%d-%H%M%S')}"
-    path, n = base, 1
-    while path.exists():
-        n += 1
-        path = base.with_name(f"{base.name}-{n}")
-    return path
-
-
-@contextmanager
-def run_dir_errors(run_dir: Path) -> Iterator[None]:
-    """Turn an ``OSError`` (a run directory under a file, in ``/proc``, read-only, on a full disk) into one line."""
-    try:
-        yield
-    except OSError as exc:
-        raise GaikitError(f"cannot use run directory {run_dir}: {describe_os_error(exc)}") from None
-
-
-def load_run_config(run_dir: Path) -> RunConfig:
-    """The saved config of an existing run directory (errors name what is missing)."""
-    if not run_dir.is_dir():
-        raise CheckpointError(f"{run_dir}: run directory not found")
-    path = run_dir / CONFIG_FILE
-    if not path.is_file():
-        raise CheckpointError(f"{run_dir}: not a gaikit run directory ({CONFIG_FILE} is missing)")
-    config = load_resolved_config(path)
-    if config.game.name == GYMNASIUM_GAME and "env_id" in config.game.options:
-        ensure_gymnasium_id(str(config.game.options["env_id"]))
-    return config
-
-
-def _train(config: RunConfig, registry: Registry, run_dir: Path, resume: dict[str, Any] | None,
-           ray_address: str | None = None) -> RunResult:
-    """Build everything, then run; a fresh run dir is created only once the build succeeded.
-
-    With ``train.actors > 0`` the run trains on Ray (:mod:`gaikit.distributed`):
-    a local Ray instance, or the cluster at ``ray_address``.
-    """
-    if config.train.actors == 0:
-        if ray_address is not None:
-            raise ConfigError("--ray-address joins a Ray cluster for actor-learner training; pass --actors N too")
-        return _build_and_run(config, registry, run_dir, resume, Runner)
-    from gaikit.distributed.launch import actor_learner_runner, ray_for_run
-
-    with ray_for_run(config, ray_address) as ray:
-        return _build_and_run(config, registry, run_dir, resume, actor_learner_runner(ray, registry), num_envs=1)
-
-
-def _build_and_run(config: RunConfig, registry: Registry, run_dir: Path, resume: dict[str, Any] | None,
-                   make_runner: Callable[..., Runner], num_envs: int | None = None) -> RunResult:
-    built = build_run(config, registry, num_envs=num_envs)
-    created = resume is None and not run_dir.exists()
-    try:
-        if resume is None:
-            config = effective_config(config, built.agent)
-            run_dir.mkdir(parents=True, exist_ok=True)
-            write_text_atomic(run_dir / CONFIG_FILE, config.to_yaml())
-        runner = make_runner(built.agent, built.game, config, run_dir, envs=built.envs, resume=resume,
-                             config_path=run_dir / CONFIG_FILE)
-    except BaseException:
-        built.envs.close()
-        if created:
-            shutil.rmtree(run_dir, ignore_errors=True)
-        raise
-    return runner.run()
 
 
 def _report(result: RunResult, run_dir: Path, total: int) -> int:
@@ -117,57 +47,19 @@ def _report(result: RunResult, run_dir: Path, total: int) -> int:
     return 0
 
 
+def _exit_code(outcome: Outcome, run_dir: Path) -> int:
+    if outcome.result is None:  # a simulated world reports itself
+        return outcome.exit_code
+    return _report(outcome.result, run_dir, outcome.steps)
+
+
 def _resume(run_dir: Path, steps: Optional[int], given: dict[str, Any], ray_address: str | None = None) -> int:
     extra = [flag for flag, value in given.items() if value not in (None, [], False)]
     if extra:
         raise ConfigError(f"--resume continues a run with its saved config; drop {', '.join(extra)} "
                           "(only --steps may be given, to train longer)")
-    config = load_run_config(run_dir)
-    registry = get_registry()
-    check_agent_kind(registry, config.agent)
-    clean_stale(run_dir)
-    if steps is not None:
-        check_field(TrainConfig, "--steps", "steps", steps)
-        config = config.model_copy(update={"train": config.train.model_copy(update={"steps": steps})})
-    problems: list[str] = []
-    passed_over: list[Path] = []
-    try:
-        # newest first; a checkpoint that reads back intact but does not fit the run falls back to the previous one
-        for checkpoint, state in usable_checkpoints(run_dir, problems=problems):
-            done = state.get("step")
-            if not isinstance(done, int) or isinstance(done, bool) or done < 0:
-                problems.append(f"{checkpoint.name}: its step is {done!r}, not a count")
-                warn(f"checkpoint {checkpoint} is unusable (its step is {done!r}, not a count); passing over it")
-                passed_over.append(checkpoint)
-                continue
-            if done >= config.train.steps:
-                raise ConfigError(f"{run_dir}: the run already reached step {done:,} of train.steps "
-                                  f"{config.train.steps:,}; pass --steps N (more than {done:,}) with --resume "
-                                  "to train longer")
-            set_aside_newer(run_dir, done)
-            if steps is not None:
-                write_text_atomic(run_dir / CONFIG_FILE, config.to_yaml())
-            typer.echo(f"resuming {run_dir} from {checkpoint.name}")
-            try:
-                result = _train(config, registry, run_dir, state, ray_address)
-            except CheckpointMismatchError as exc:
-                problems.append(f"{checkpoint.name}: {exc}")
-                warn(f"checkpoint {checkpoint} is unusable: {exc}; passing over it")
-                passed_over.append(checkpoint)
-                continue
-            return _report(result, run_dir, config.train.steps)
-    except CheckpointError:
-        _put_back(passed_over)  # none fitted: leave the run directory as it was (e.g. for a config edited back)
-        raise
-    raise CheckpointError(f"{run_dir}: no usable checkpoint")  # not reached: usable_checkpoints raises first
-
-
-def _put_back(checkpoints: list[Path]) -> None:
-    """Undo :func:`set_aside_newer` for checkpoints that read back intact but did not fit the run."""
-    for path in checkpoints:
-        aside = path.with_name(f"{path.name}.unusable")
-        if aside.is_dir() and not path.exists():
-            aside.replace(path)
+    outcome = resume_run(run_dir, steps, typer.echo, ray_address)
+    return _exit_code(outcome, run_dir)
 
 
 @app.command("run")
@@ -197,8 +89,7 @@ def run_command(
         given = {"GAME": game, "--agent": agent, "--encoder": encoder, "--learner": learner, "--memory": memory,
                  "--selector": selector, "--seed": seed, "--envs": envs, "--config": config, "--set": set_,
                  "--run-dir": run_dir, "--strategy": strategy, "--mod": mod, "--years": years, "--actors": actors}
-        with run_dir_errors(resume):
-            return _resume(resume, steps, given, ray_address)
+        return _resume(resume, steps, given, ray_address)
     if game is None:
         raise ConfigError("missing GAME (e.g. gaikit run CartPole-v1), or pass --resume RUN_DIR")
     registry = get_registry()
@@ -212,13 +103,6 @@ def run_command(
         train_flags={"--steps": steps, "--seed": seed, "--envs": envs, "--actors": actors}, overrides=set_ or [],
         strategy_file=strategy, mods=mod or [],
     )
-    check_agent_kind(registry, resolved.agent)
     target = run_dir if run_dir is not None else default_run_dir(game, resolved)
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise ConfigError(f"run directory {target} already exists and is not empty; continue it with "
-                          f"--resume {target} or choose another --run-dir")
-    if resolved.agent == WORLD_AGENT and resolved.game.name in registry.names("worlds"):
-        # a world of strategy agents (realm): simulated whole by its registered world; nothing learns
-        return build_world(resolved, registry).run(resolved, target, typer.echo)
-    with run_dir_errors(target):
-        return _report(_train(resolved, registry, target, None, ray_address), target, resolved.train.steps)
+    check_new_run_dir(target, f"--resume {target}")
+    return _exit_code(start_run(resolved, registry, target, typer.echo, ray_address), target)

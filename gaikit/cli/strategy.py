@@ -11,11 +11,14 @@ import typer
 import yaml
 
 from gaikit.cli.app import app
+from gaikit.core.config import load_resolved_config
+from gaikit.core.console import warn
 from gaikit.core.errors import ConfigError, GaikitError
 from gaikit.core.registry import get_registry
 from gaikit.strategies.compiled import StrategySet
 from gaikit.strategies.for_game import game_feature_names, load_for_game, registered_strategy_path
 from gaikit.strategies.mods import MOD_KEYS, read_yaml
+from gaikit.strategies.run_files import use_stored_files
 
 strategy_app = typer.Typer(
     help="Validate and inspect strategy files (the modding surface).", no_args_is_help=True, add_completion=False
@@ -75,13 +78,22 @@ def validate_command(
 
 @strategy_app.command("show")
 def show_command(
-    game: str = typer.Argument(..., help="A game with registered strategies, or a strategy file."),
+    game: str = typer.Argument(..., help="A game with registered strategies, a strategy file, or a run directory."),
     mod: Optional[list[Path]] = typer.Option(None, "--mod", help="Mod directory or file layered on top (repeatable)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of YAML."),
 ) -> int:
-    """Print the resolved strategies of GAME after mods (what the agent will run)."""
+    """Print the resolved strategies of GAME after mods (what the agent will run).
+
+    GAME may also be a run directory: its strategies as the run resolved them, from the run's stored
+    copies of its strategy file and mods (from any working directory; a changed mod is reported).
+    """
     registry = get_registry()
-    if Path(game).is_file() or Path(game).is_dir():
+    if (Path(game) / "config.yaml").is_file():
+        config = use_stored_files(load_resolved_config(Path(game) / "config.yaml"), Path(game), warn)
+        game_mods = config.game.options.get("mods")
+        layered = [*(game_mods if isinstance(game_mods, list) else []), *config.strategy.mods, *(mod or [])]
+        strategies = load_for_game(registry, config.game.name, config.strategy.file, layered)
+    elif Path(game).is_file() or Path(game).is_dir():
         strategies = load_for_game(registry, None, game, mod or [])
     else:
         strategies = load_for_game(registry, game, None, mod or [])

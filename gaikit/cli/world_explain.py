@@ -1,7 +1,8 @@
 """``gaikit explain ... --country C --date D``: one country's decisions on a date in a simulated world.
 
 For games that simulate a whole world of strategy agents (``realm``): the
-world is simulated again from its run config (``RUN_DIR/config.yaml``) or
+world is simulated again from its run config (``RUN_DIR/config.yaml``, with
+the run's stored copies of its strategy file, mods and history) or
 from ``--game`` with ``--seed``/``--mod``/``--rule``, up to the week of the
 date, and that country's decisions of that week (or of its last week with
 decisions before it) are explained. Games offer this by registering a world
@@ -17,7 +18,9 @@ from gaikit.cli.resolve import resolve_cli_config
 from gaikit.core.build import build_world
 from gaikit.core.config import RunConfig, load_resolved_config
 from gaikit.core.errors import CheckpointError, ConfigError
+from gaikit.core.console import warn
 from gaikit.core.registry import get_registry
+from gaikit.strategies.run_files import use_stored_files
 
 
 def _config(run_dir: Optional[Path], game: Optional[str], seed: int, strategy: Optional[str],
@@ -27,7 +30,7 @@ def _config(run_dir: Optional[Path], game: Optional[str], seed: int, strategy: O
         path = run_dir / "config.yaml"
         if not path.is_file():
             raise CheckpointError(f"{run_dir}: not a gaikit run directory (config.yaml is missing)")
-        return load_resolved_config(path)
+        return use_stored_files(load_resolved_config(path), run_dir, warn)  # the run's own copies of its mods
     return resolve_cli_config(
         registry, str(game), config_file=None, choices={"agent": "strategy"},
         train_flags={"--steps": None, "--seed": seed, "--envs": None},

@@ -24,6 +24,7 @@ from gaikit.core.config import ComponentConfig, RunConfig, format_validation_err
 from gaikit.core.config_checks import number_problem
 from gaikit.core.errors import ConfigError
 from gaikit.core.registry import SINGULAR, ComponentSpec, Registry
+from gaikit.core.resources import check_devices, check_envs, check_run_memory
 from gaikit.core.seeding import seed_everything
 from gaikit.core.world import World
 
@@ -151,18 +152,26 @@ def build_run(
     *,
     num_envs: int | None = None,
     seed: int | None = None,
+    check_memory: bool = True,
 ) -> BuiltRun:
     """Game, ``num_envs`` envs (default ``train.envs``) and the agent, seeded with ``seed``.
 
     The global RNGs are seeded (:func:`seed_everything`) after the envs are
     made and before the agent is built, so network initialisation is
-    reproducible.
+    reproducible. Envs, devices, replay memory and networks are checked against
+    the machine first (:mod:`gaikit.core.resources`): nothing is allocated for a
+    run that cannot fit. ``check_memory=False`` skips the memory estimate, for
+    callers that never fill the replay (``gaikit eval`` on a smaller machine).
     """
     seed = config.train.seed if seed is None else seed
     num_envs = config.train.envs if num_envs is None else num_envs
+    check_envs(num_envs)
+    check_devices(config)
     game = build_game(config, registry)
     envs = game.make_vector_env(num_envs, seed=seed)
     try:
+        if check_memory:
+            check_run_memory(config, envs.single_observation_space, envs.single_action_space)
         seed_everything(seed)
         ctx = AgentContext(config, registry, game, envs.single_observation_space, envs.single_action_space,
                            num_envs, seed)

@@ -36,7 +36,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gaikit.core.config_checks import number_problem
-from gaikit.core.errors import ConfigError
+from gaikit.core.errors import ConfigError, GaikitError
 from gaikit.core.yamlio import LineMap, line_of, load_yaml_file, load_yaml_text
 
 
@@ -89,7 +89,8 @@ class TrainConfig(BaseModel):
     log_every: int = Field(1_000, ge=1, description="Env steps between metric log lines.")
     keep_checkpoints: int = Field(2, ge=1, description="Checkpoints kept on disk; older ones are deleted.")
     threads: int = Field(
-        1, ge=0, description="torch intra-op threads (0: torch's default; 1 suits small networks on few cores)."
+        1, ge=0, description="torch intra-op threads of the learning process (0: torch's default; 1 suits small networks on "
+        "few cores); collectors of actor-learner runs use one each."
     )
     actors: int = Field(
         0, ge=0, description="Collector actors on Ray (actor-learner training, Ape-X); 0: the synchronous loop."
@@ -268,7 +269,14 @@ def _layered_from_resolved(data: dict[str, Any], source: str, lines: LineMap) ->
 
 def format_validation_error(exc: ValidationError, source: str, prefix: tuple[Any, ...] = (), lines: LineMap | None = None) -> str:
     """One line naming the source, line, field path and what was expected."""
-    first = exc.errors()[0]
+    errors = exc.errors()
+    more = len(errors) - 1 if errors[0]["type"] != "extra_forbidden" else 0
+    return format_error_dict(errors[0], source, prefix, lines) + (f"; and {more} more error(s)" if more > 0 else "")
+
+
+def format_error_dict(first: Mapping[str, Any], source: str, prefix: tuple[Any, ...] = (),
+                      lines: LineMap | None = None) -> str:
+    """One pydantic error (an item of ``ValidationError.errors()``) as one line: source, line, field, problem."""
     loc = prefix + tuple(first["loc"])
     field_path = ".".join(str(p) for p in loc) or "(top level)"
     line = line_of(lines, loc) if lines else None
@@ -276,12 +284,15 @@ def format_validation_error(exc: ValidationError, source: str, prefix: tuple[Any
     got = first.get("input")
     expected = first["msg"]
     if first["type"] == "extra_forbidden":
-        expected = "unknown field"
         return f"{where}: {field_path}: unknown field"
-    suffix = f" (got {got!r})" if not isinstance(got, (dict, list)) else ""
-    more = len(exc.errors()) - 1
-    tail = f"; and {more} more error(s)" if more > 0 else ""
-    return f"{where}: {field_path}: {expected}{suffix}{tail}"
+    suffix = f" (got {_shown(got)})" if not isinstance(got, (dict, list)) else ""
+    return f"{where}: {field_path}: {expected}{suffix}"
+
+
+def _shown(value: Any, limit: int = 80) -> str:
+    """``repr(value)``, shortened to ``limit`` characters (a value may be megabytes long)."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
 
 
 def deep_merge(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
@@ -308,7 +319,9 @@ def parse_override(text: str) -> tuple[list[str], Any]:
             f"--set {text!r}: unknown section {path[0]!r}; expected one of "
             f"{', '.join(sorted(_LAYERED_KEYS - {'components'}))}"
         )
-    value, _ = load_yaml_text(raw, f"--set {text}") if raw.strip() else (None, {})
+    shown = text if len(text) <= 100 else f"{text[:100]}... ({len(text):,} characters)"
+    source = f"--set {shown}" if text.isprintable() else f"--set {shown!r}"  # a newline must not split the error
+    value, _ = load_yaml_text(raw, source) if raw.strip() else (None, {})
     return path, value
 
 
@@ -332,13 +345,39 @@ def _validate(model: type[BaseModel], data: Any, layers: list[_Layer], section: 
             if _has_path(layer.data, section + loc[:1]):
                 raise ConfigError(format_validation_error(exc, layer.source, section, layer.lines)) from None
         raise ConfigError(format_validation_error(exc, layers[-1].source if layers else "config", section)) from None
-    # Each layer's own numbers, even those a later layer overrides (a file's ``steps: true`` under --steps).
+    # Each layer's own values, even those a later layer overrides (a file's ``steps: true`` or
+    # ``steps: [1, 2]`` under --steps): its block over the merged data is validated too, and any
+    # error in a field the layer itself gives is that layer's (cross-field checks judge only the result).
     for layer in layers:
         block = _get_path(layer.data, section)
-        problem = None if block is None else number_problem(block, validated)
+        if not isinstance(block, Mapping) or not block:
+            continue
+        own = validated
+        if _differs(block, data or {}):
+            try:
+                own = model.model_validate(deep_merge(data or {}, block))
+            except ValidationError as exc:
+                mine = [e for e in exc.errors() if e["loc"] and e["loc"][0] in block]
+                if mine:
+                    raise ConfigError(format_error_dict(mine[0], layer.source, section, layer.lines)) from None
+                own = validated
+        problem = number_problem(block, own)
         if problem is not None:
             raise layer.fail(section + problem[0], problem[1])
     return validated
+
+
+def _differs(block: Mapping[str, Any], merged: Mapping[str, Any]) -> bool:
+    """Whether some value of ``block`` was overridden in ``merged`` (by a later layer)."""
+    for key, value in block.items():
+        if key not in merged:
+            return True
+        if isinstance(value, Mapping) and isinstance(merged[key], Mapping):
+            if _differs(value, merged[key]):
+                return True
+        elif value != merged[key] or type(value) is not type(merged[key]):
+            return True
+    return False
 
 
 def _get_path(data: Any, path: tuple[Any, ...]) -> Any:
@@ -433,6 +472,12 @@ def resolve_run_config(
     for layer in layers:
         if layer.game_name is not None and layer.game_name != game:
             raise ConfigError(f"{layer.source}: a run config of game {layer.game_name!r}, but the game is {game!r}")
+        for key, name in layer.data.get("components", {}).items():
+            if key in COMPONENT_KINDS and name not in registry.names(COMPONENT_KINDS[key]):
+                try:
+                    registry.get(COMPONENT_KINDS[key], name)  # its message lists the known names and a close one
+                except GaikitError as exc:
+                    raise layer.fail(("components", key), str(exc)) from None
     _check_blocks(registry, layers, components)
 
     resolved: dict[str, Any] = {}

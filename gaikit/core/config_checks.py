@@ -48,9 +48,11 @@ def number_problem(raw: Any, validated: Any) -> Problem | None:
         raw_value, value, path, info = stack.pop()
         if isinstance(value, BaseModel) and isinstance(raw_value, Mapping):
             fields = type(value).model_fields
+            by_key = {field.alias or name: name for name, field in fields.items()}  # ``if`` for ``if_``
             for key, item in raw_value.items():
-                if isinstance(key, str) and key in fields:
-                    stack.append((item, getattr(value, key, None), path + (key,), fields[key]))
+                name = by_key.get(key) if isinstance(key, str) else None
+                if name is not None:
+                    stack.append((item, getattr(value, name, None), path + (key,), fields[name]))
             continue
         if isinstance(value, Mapping) and isinstance(raw_value, Mapping):
             for key, item in raw_value.items():

@@ -47,6 +47,13 @@ Distribution = Literal["uniform", "log-uniform"]
 TIERS: tuple[str, ...] = ("must-have", "should-have", "wants-to-have", "nice-to-have", "must-not-have")
 #: Rank of never chosen.
 NEVER = -1
+#: Most positive options :func:`win_probabilities` integrates exactly for ``gaikit odds`` (its cost grows
+#: with the cube of the count: about a second at this size; real decisions have a few dozen options).
+MAX_EXACT_OPTIONS = 256
+#: Most draws x options ``gaikit odds --simulate`` computes (tens of millions of values a second: seconds).
+MAX_SIMULATED_VALUES = 500_000_000
+#: Draws x options held in memory at once while simulating (a few tens of megabytes whatever ``n``).
+SIMULATION_CHUNK_VALUES = 2_000_000
 _INCREASE = {"must-have": 4, "should-have": 3, "wants-to-have": 2, "nice-to-have": 1, "must-not-have": NEVER}
 _DECREASE = {"must-not-have": 4, "nice-to-have": 3, "wants-to-have": 2, "should-have": 1, "must-have": NEVER}
 
@@ -57,7 +64,9 @@ def canonical_tier(name: str) -> str:
     Both spellings of the five tiers are accepted wherever a tier is named;
     anything else is returned unchanged (and rejected by whoever checks it).
     """
-    spelled = name.replace("_", "-") if isinstance(name, str) else name
+    if not isinstance(name, str):  # a list or mapping where a tier belongs: the schema rejects it
+        return name
+    spelled = name.replace("_", "-")
     return spelled if spelled in _INCREASE else name
 
 
@@ -336,7 +345,9 @@ def win_probabilities(
     if randomness == 0 or np.isinf(values).any():
         probs[idx[int(np.argmax(values))]] = 1.0
         return probs
-    probs[idx] = _integrate(values, float(randomness), distribution)
+    # Both distributions are scale-free: dividing by the largest score keeps the odds and keeps
+    # the ranges [x/(1+R), x*(1+R)] and their densities inside float64 for any finite scores.
+    probs[idx] = _integrate(values / values.max(), float(randomness), distribution)
     return probs
 
 
@@ -351,9 +362,11 @@ def _integrate(values: np.ndarray, randomness: float, distribution: str) -> np.n
         s = (t1 - t0) / 2.0 * nodes + (t1 + t0) / 2.0  # quadrature points on the piece
         cdf = np.clip((s[None, :] - lo[:, None]) / width[:, None], 0.0, 1.0)  # (n, q)
         pdf = ((s[None, :] >= lo[:, None]) & (s[None, :] <= hi[:, None])) / width[:, None]
-        for i in range(len(values)):
-            others = np.prod(np.delete(cdf, i, axis=0), axis=0)
-            out[i] += (t1 - t0) / 2.0 * float(np.sum(weights * pdf[i] * others))
+        # prod_{j != i} F_j(s) from prefix and suffix products: O(n q) per piece, not O(n^2 q).
+        ones = np.ones((1, s.size))
+        before = np.cumprod(np.vstack([ones, cdf[:-1]]), axis=0)
+        after = np.cumprod(np.vstack([cdf[1:], ones])[::-1], axis=0)[::-1]
+        out += (t1 - t0) / 2.0 * (pdf * before * after) @ weights
     return out
 
 
@@ -368,11 +381,19 @@ def simulate_win_probabilities(
     mask: np.ndarray | None = None,
     chunk: int = 200_000,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Monte Carlo win probabilities of one decision over ``n`` draws and their standard errors."""
+    """Monte Carlo win probabilities of one decision over ``n`` draws and their standard errors.
+
+    Draws are made ``chunk`` decisions at a time, fewer with many options, so that at most
+    :data:`SIMULATION_CHUNK_VALUES` draws are held at once: memory does not grow with ``n``.
+    """
     if n <= 0:
         raise ValueError(f"the number of simulated draws must be > 0, got {n}")
     base = np.asarray(base, dtype=np.float64).reshape(1, -1)
     k = base.shape[1]
+    chunk = max(1, min(chunk, SIMULATION_CHUNK_VALUES // max(k, 1)))
+    top = np.max(base, initial=0.0)
+    if 0.0 < top < np.inf:  # as in win_probabilities: the same odds, draws that cannot overflow
+        base = base / top
     counts = np.zeros(k, dtype=np.int64)
     done = 0
     while done < n:

@@ -6,8 +6,9 @@ indices) to its 1-based line number, so errors can name file, line and field.
 
 Work is bounded by the size of the text: anchors and aliases (``&name`` /
 ``*name``), which let a few lines stand for exponentially many values, are
-refused, and so is nesting deeper than :data:`MAX_DEPTH`; either is one
-:class:`~gaikit.core.errors.ConfigError` naming the line. Text longer than
+refused, and so are nesting deeper than :data:`MAX_DEPTH` and more than
+:data:`MAX_NODES` values; each is one :class:`~gaikit.core.errors.ConfigError`
+naming the line. Text longer than
 :data:`MAX_BYTES` is refused before it is parsed (the pure-Python parser
 this needs takes seconds per megabyte), and a file is never read past it.
 """
@@ -27,6 +28,10 @@ LineMap = dict[tuple[Any, ...], int]
 MAX_DEPTH = 64
 #: Largest YAML text accepted, in bytes (characters for text): far above any config or strategy file.
 MAX_BYTES = 1 << 20
+#: Most values (scalars, mappings, lists) in one document: realm's strategy file has about 2,300. The
+#: pure-Python parser takes tens of microseconds per value, so this bounds a document's parse to seconds
+#: (a megabyte of ``[1,1,1,...]`` would otherwise take most of a minute).
+MAX_NODES = 20_000
 
 
 class _Refused(yaml.YAMLError):
@@ -38,11 +43,12 @@ class _Refused(yaml.YAMLError):
 
 
 class _BoundedLoader(yaml.SafeLoader):
-    """A SafeLoader that refuses anchors, aliases and nesting deeper than :data:`MAX_DEPTH`."""
+    """A SafeLoader that refuses anchors, aliases, nesting deeper than :data:`MAX_DEPTH` and more than :data:`MAX_NODES` values."""
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.depth = 0
+        self.nodes = 0
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         """Compose one node as the SafeLoader does, after refusing what could make the work unbounded."""
@@ -52,6 +58,9 @@ class _BoundedLoader(yaml.SafeLoader):
             raise _Refused(line, f"alias *{event.anchor} is not supported (write the value out)")
         if getattr(event, "anchor", None) is not None:
             raise _Refused(line, f"anchor &{event.anchor} is not supported (write the value out)")
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _Refused(line, f"more than {MAX_NODES:,} values in one file (the most gaikit reads)")
         if not isinstance(event, yaml.CollectionStartEvent):
             return super().compose_node(parent, index)
         self.depth += 1
@@ -86,19 +95,25 @@ def load_yaml_text(text: str, source: str) -> tuple[Any, LineMap]:
     """Parse YAML text safely; ``source`` names it in errors (a file path or ``--set``)."""
     if len(text) > MAX_BYTES:
         raise ConfigError(_too_large(source))
-    loader = _BoundedLoader(text)
+    loader: _BoundedLoader | None = None
     try:
+        loader = _BoundedLoader(text)  # the reader refuses non-printable characters (a NUL byte) right here
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except _Refused as exc:
         raise ConfigError(f"{source}:{exc.line}: {exc.problem}") from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        char = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
+        raise ConfigError(f"{source}:{line}: malformed YAML: non-printable character {char} is not allowed") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark is not None else source
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ConfigError(f"{where}: malformed YAML: {problem}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return data, (_line_map(node) if node is not None else {})
 
 

@@ -32,6 +32,7 @@ import numpy as np
 from gaikit.core.components import Agent, Game, Observation, StateDict, Transition
 from gaikit.core.errors import ConfigError
 from gaikit.strategies.compiled import StrategySet
+from gaikit.strategies.derivation import derive_values, values_read
 from gaikit.strategies.engine import Decision, StrategyEngine
 from gaikit.strategies.explain import explain_decision
 
@@ -89,6 +90,7 @@ class StrategyAgent(Agent):
         self._grow(True, num_envs)
         self._last: list[Decision] = []
         self._last_ctx: list[Any] = []
+        self._last_active: list[dict[str, str]] = []
         self._lives: dict[int, float] = {}
         self._records: list[dict[str, Any]] = []
         self._history_seen: dict[int, int] = {}
@@ -135,11 +137,19 @@ class StrategyAgent(Agent):
             decisions.append(decision)
             contexts.append(ctx)
             if explore:
-                self._record(i, engine, decision, step)
+                self._record(i, engine, decision, ctx, step)
         self._last, self._last_ctx = decisions, contexts
+        self._last_active = [dict(engines[i].active) for i in range(n)]
         return np.asarray(actions)
 
-    def _record(self, i: int, engine: StrategyEngine, decision: Decision, step: int) -> None:
+    def _derivation(self, engine: StrategyEngine, decision: Decision, env: Mapping[str, float],
+                    active: Mapping[str, str]) -> dict[str, Any]:
+        """Derivation chains of the values ``decision`` read, as resolved for ``active`` strategies."""
+        own = getattr(engine, "overrides", None)
+        return derive_values(self.strategies, env, active, rules=engine.rules, overrides=own, names=values_read(decision),
+                             tag=getattr(engine, "tag", None))
+
+    def _record(self, i: int, engine: StrategyEngine, decision: Decision, ctx: Any, step: int) -> None:
         defines = self.strategies.defines
         new = min(engine.changes - self._history_seen.get(i, 0), len(engine.history))
         for change in engine.history[len(engine.history) - new:] if new > 0 else []:
@@ -147,7 +157,9 @@ class StrategyAgent(Agent):
         self._history_seen[i] = engine.changes
         self.decisions += 1
         if defines.explain_every and self.decisions % defines.explain_every == 0:
-            self._push({"kind": "decision", "step": step, "env": i, **explain_decision(decision, defines.compensation)})
+            chains = self._derivation(engine, decision, ctx.env, engine.active)
+            self._push({"kind": "decision", "step": step, "env": i,
+                        **explain_decision(decision, defines.compensation, derivation=chains)})
 
     def _push(self, record: dict[str, Any]) -> None:
         if self.recorded < self.strategies.defines.explain_limit:
@@ -181,7 +193,12 @@ class StrategyAgent(Agent):
         if not self._last:
             return None
         compensation = self.strategies.defines.compensation
-        return {"decisions": [explain_decision(d, compensation) for d in self._last]}
+        explore = self._last[0].explore
+        engines = self._engines[explore]
+        return {"decisions": [
+            explain_decision(d, compensation, derivation=self._derivation(engines[i], d, ctx.env, active))
+            for i, (d, ctx, active) in enumerate(zip(self._last, self._last_ctx, self._last_active))
+        ]}
 
     def explain_records(self) -> list[dict[str, Any]]:
         """Records (decisions and strategy changes) since the last call, for ``explain.jsonl``."""

@@ -7,7 +7,13 @@ Name scopes (an unknown name is an error naming file, line and field):
 * option scores, tiers and considerations read features, values and the
   decision's ``option_features``;
 * everywhere, ``has_strategy = ID`` and ``has_game_rule = RULE:PRESET`` must
-  name a declared strategy, rule and preset.
+  name a declared strategy, rule and preset; ``country = TAG`` is recorded
+  (``StrategySet.country_tags``) for the game to check;
+* in decisions declared ``target: true``, option triggers may also read the
+  target's scope: ``target.NAME`` for every feature ``NAME`` (plus
+  ``target.strength`` and ``target.relations``), ``target.has_strategy = ID``,
+  ``target.country = TAG`` and ``attitude = NAME`` (recorded in
+  ``StrategySet.attitudes`` for the game to check).
 
 Features are the game's ``feature_names()`` plus the file's ``features:``.
 With ``game_offers``, the file declares exactly the game's decisions and
@@ -33,16 +39,21 @@ from gaikit.strategies.compiled import (
 from gaikit.strategies.considerations import CompiledConsideration, compile_consideration
 from gaikit.strategies.defines import BUILTIN_EVENTS
 from gaikit.strategies.schema import MergeEntry, StrategyFile, TierBlock
-from gaikit.strategies.triggers import flag_key
+from gaikit.strategies.triggers import TARGET, TARGET_CONDITIONS, flag_key
 from gaikit.strategies.weights import CompiledWeight, compile_merge, compile_weight
 
 Where = Callable[[tuple[Any, ...]], str]
+#: Target-scope names every targeted decision may read besides ``target.<feature>``.
+TARGET_EXTRAS: tuple[str, ...] = ("strength", "relations")
 
 
 class _Checker:
     def __init__(self, where: Where, model: StrategyFile | None = None) -> None:
         self.where = where
         self.flags: set[str] = set()
+        self.tags: dict[str, str] = {}
+        self.attitudes: dict[str, str] = {}
+        self.uses_target = False
         self.strategy_ids: list[str] = []
         self.rules: dict[str, list[str]] = {}
         if model is not None:
@@ -52,11 +63,22 @@ class _Checker:
                 flag_key("has_game_rule", r, p) for r, presets in self.rules.items() for p in presets
             }
 
-    def flag(self, path: tuple[Any, ...], key: str) -> None:
+    def flag(self, path: tuple[Any, ...], key: str, targeted: bool = False) -> None:
+        condition, *args = key.split(":")
+        if condition in TARGET_CONDITIONS and not targeted:
+            raise self.fail(path, f"{condition} = {args[0]}: this decision has no target (declare 'target: true' on a decision "
+                                  "the game gives a target)")
+        if condition in ("country", TARGET + "country"):
+            self.tags.setdefault(args[0], f"{self.where(path)}: {'.'.join(str(p) for p in path)}")
+            return
+        if condition == "attitude":
+            self.attitudes.setdefault(args[0], f"{self.where(path)}: {'.'.join(str(p) for p in path)}")
+            return
+        if condition == TARGET + "has_strategy":
+            key = flag_key("has_strategy", *args)
         if key in self.flags:
             return
-        condition, *args = key.split(":")
-        if condition == "has_strategy":
+        if condition.endswith("has_strategy"):
             raise self.fail(path, f"has_strategy = {args[0]}: no such strategy; strategies: {', '.join(self.strategy_ids) or '(none)'}")
         rule, preset = args
         if rule not in self.rules:
@@ -69,8 +91,10 @@ class _Checker:
 
     def names(self, path: tuple[Any, ...], names: Iterable[str], scope: dict[str, set[str]]) -> None:
         names = set(names)
+        if any(n.startswith(TARGET) or n.startswith("attitude:") for n in names):
+            self.uses_target = True
         for key in sorted(n for n in names if ":" in n):
-            self.flag(path, key)
+            self.flag(path, key, "target" in scope)
         known = set().union(*scope.values())
         for name in sorted(n for n in names - known if ":" not in n):
             listing = "; ".join(f"{kind}: {', '.join(sorted(v)) or '(none)'}" for kind, v in scope.items())
@@ -202,6 +226,8 @@ def compile_strategies(
         for name in sorted(ofeat & (features | values)):
             raise c.fail(("decisions", dname, "option_features"), f"option feature {name!r} clashes with a feature or value")
         scope = {"features": features, "values": values, "option features": ofeat}
+        if dec.target:
+            scope["target"] = {TARGET + f for f in (*features, *TARGET_EXTRAS)}
         option_scopes[dname] = scope
         options = {}
         for oid, opt in dec.options.items():
@@ -289,5 +315,6 @@ def compile_strategies(
     return StrategySet(
         source=source, model=model, defines=defines, features=tuple(sorted(features)),
         default_values=default_values, strategies=strategies, types=types, decisions=decisions,
-        events=events, rules=dict(model.rules), act=model.act,
+        events=events, rules=dict(model.rules), act=model.act, country_tags=dict(c.tags),
+        uses_target=c.uses_target, attitudes=dict(c.attitudes),
     )

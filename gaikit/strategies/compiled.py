@@ -134,3 +134,26 @@ class StrategySet:
     raw: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    #: Country tags the triggers name (``country = TAG``, ``target.country = TAG``) -> ``file:line: field`` of
+    #: the first use; a game with country tags checks them (:meth:`unknown_tag`).
+    country_tags: dict[str, str] = field(default_factory=dict)
+    #: Whether any trigger reads a decision's target scope (``target.NAME``): games may skip building it otherwise.
+    uses_target: bool = False
+    #: Named attitudes the triggers ask for (``attitude = NAME``) -> ``file:line: field`` of the first use.
+    attitudes: dict[str, str] = field(default_factory=dict)
+
+    def unknown_tag(self, tags: Any) -> str | None:
+        """One line naming the first tag the triggers use that is not in ``tags``; ``None`` when all are known."""
+        return _first_unknown(self.country_tags, tags, "country tag", "countries")
+
+    def unknown_attitude(self, attitudes: Any) -> str | None:
+        """One line naming the first attitude the triggers ask for that is not in ``attitudes``; ``None`` when all are known."""
+        return _first_unknown(self.attitudes, attitudes, "attitude", "attitudes")
+
+
+def _first_unknown(used: dict[str, str], known: Any, what: str, listing: str) -> str | None:
+    names = list(known)
+    for name, where in used.items():
+        if name not in names:
+            return f"{where}: unknown {what} {name!r}; {listing}: {', '.join(names) or '(none)'}"
+    return None

@@ -39,6 +39,7 @@ from gaikit.strategies.considerations import compensate
 from gaikit.strategies.defines import BUILTIN_EVENTS
 from gaikit.strategies.rules import resolve_rules
 from gaikit.strategies.triggers import flag_key
+from gaikit.strategies.weights import CompiledMerge
 
 
 @dataclass(frozen=True)
@@ -108,8 +109,13 @@ class StrategyEngine:
         rules: Mapping[str, str] | None = None,
         seed: int | None = None,
         rng: np.random.Generator | None = None,
+        tag: str | None = None,
     ) -> None:
         self.strategies = strategies
+        #: The agent's country tag (``country = TAG`` reads it); ``None`` for agents without one.
+        self.tag = tag
+        #: Per-agent changes to default values (e.g. from a realm history file), applied before the strategies'.
+        self.overrides: dict[str, CompiledMerge] = {}
         self.rules = dict(rules or {})
         self.multipliers = resolve_rules(strategies.rules, self.rules)
         self._rule_flags = {
@@ -128,12 +134,15 @@ class StrategyEngine:
 
     # -- values ---------------------------------------------------------------
     def values(self, features: Mapping[str, float]) -> dict[str, float]:
-        """Every strategy value: default, then active strategies, then game-rule multipliers."""
+        """Every strategy value: default, the agent's own overrides, then active strategies, then game-rule multipliers."""
         out: dict[str, float] = {}
         env = {**features, **self.flags()}
         try:
             for name, weight in self.strategies.default_values.items():
                 v = weight.evaluate(env)
+                own = self.overrides.get(name)
+                if own is not None:
+                    v = own.apply(v, env)
                 for type_name in self.strategies.types:
                     sid = self.active.get(type_name)
                     merge = self.strategies.strategies[sid].values.get(name) if sid else None
@@ -145,8 +154,10 @@ class StrategyEngine:
         return out
 
     def flags(self) -> dict[str, float]:
-        """``{has_strategy:ID: 1}`` for each active strategy and ``{has_game_rule:RULE:PRESET: 1}`` per rule."""
+        """``{has_strategy:ID: 1}`` per active strategy, ``{has_game_rule:RULE:PRESET: 1}`` per rule, ``{country:TAG: 1}``."""
         out = dict(self._rule_flags)
+        if self.tag is not None:
+            out[flag_key("country", self.tag)] = 1.0
         for sid in self.active.values():
             out[flag_key("has_strategy", sid)] = 1.0
         return out
@@ -169,6 +180,15 @@ class StrategyEngine:
                     self._set_active(name, tp.initial, "initial", None)
                 else:
                     self.roll(name, env, cause="start")
+
+    def set_strategy(self, type_name: str, sid: str, cause: str = "history") -> None:
+        """Make ``sid`` the active strategy of ``type_name`` now (e.g. a starting strategy from a history file)."""
+        tp = self.strategies.types.get(type_name)
+        if tp is None:
+            raise ConfigError(f"unknown strategy type {type_name!r}; types: {', '.join(self.strategies.types)}")
+        if sid not in tp.strategies:
+            raise ConfigError(f"{sid!r} is not a strategy of type {type_name!r}; those are {', '.join(tp.strategies)}")
+        self._set_active(type_name, sid, cause, None)
 
     def roll(self, type_name: str, env: Mapping[str, float], cause: str = "roll") -> str:
         """Roll ``type_name``'s active strategy semi-randomly from the weights; returns its id.
@@ -196,6 +216,8 @@ class StrategyEngine:
             "weights": {s: float(w) for s, w in zip(tp.strategies, weights)},
             "draws": {s: _num(d) for s, d in zip(tp.strategies, choice.draws[0])},
             "why": {s: self.strategies.strategies[s].weight.explain(env)["steps"] for s in tp.strategies},
+            "randomness": float(tp.randomness),
+            "distribution": tp.distribution,
         }
         if mask is not None:
             roll["possible"] = dict(zip(tp.strategies, possible))

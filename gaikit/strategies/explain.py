@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from gaikit.strategies.considerations import compensate
+from gaikit.strategies.derivation import values_read
 from gaikit.strategies.engine import Decision
 
 
@@ -21,8 +22,15 @@ def _f(x: Any) -> Any:
     return None if x is None else float(x)
 
 
-def explain_decision(d: Decision, compensation: bool = True) -> dict[str, Any]:
-    """The full explanation of decision ``d`` as plain data (JSON-serialisable)."""
+def explain_decision(
+    d: Decision, compensation: bool = True, derivation: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The full explanation of decision ``d`` as plain data (JSON-serialisable).
+
+    ``derivation`` (from :mod:`gaikit.strategies.derivation`, taken when the
+    decision was made) adds each value's chain under ``"derivation"`` and the
+    names the decision read under ``"values_read"``.
+    """
     options = []
     for i, (opt, spec, env, (tier, why), used) in enumerate(zip(d.options, d.specs, d.envs, d.tiers, d.mods)):
         changes = []
@@ -60,6 +68,9 @@ def explain_decision(d: Decision, compensation: bool = True) -> dict[str, Any]:
             }
         )
     winner = d.winner
+    extra: dict[str, Any] = {}
+    if derivation is not None:
+        extra = {"values_read": values_read(d), "derivation": dict(derivation)}
     return {
         "decision": d.name,
         "direction": d.direction,
@@ -71,6 +82,7 @@ def explain_decision(d: Decision, compensation: bool = True) -> dict[str, Any]:
         "active_strategies": d.active,
         "values": d.values,
         "options": options,
+        **extra,
     }
 
 
@@ -96,6 +108,31 @@ def _steps(score: Mapping[str, Any]) -> str:
     return text + f" = {_num(score['value'])}"
 
 
+def format_chain(name: str, chain: Mapping[str, Any]) -> str:
+    """One line: a value's derivation chain (default, the country's change, strategies, game rules) and result."""
+    parts = []
+    for step in chain["steps"]:
+        source = step["source"]
+        if source == "default":
+            weight = step["weight"]
+            plain = not weight["steps"] and "clamped_from" not in weight and "from" not in weight
+            parts.append(f"default {_num(weight['value']) if plain else _steps(weight)}")
+            continue
+        desc = f' "{step["desc"]}"' if step.get("desc") else ""
+        if source == "game rule":
+            head = f"game rule {step['rule']}={step['preset']}{desc}"
+        elif source == "strategy":
+            head = f"strategy {step['strategy']} ({step['type']}){desc}"
+        elif source == "country":
+            head = f"country {step['tag']} (its history)" if step.get("tag") else "the agent's own change"
+        else:
+            head = f"{source}{desc}"
+        how = step["mode"]
+        amount = _steps(step["weight"]) if step.get("weight") and step["weight"]["steps"] else _num(step["amount"])
+        parts.append(f"{head}: {how} {amount} -> {_num(step['after'])}")
+    return f"{name} = {_num(chain['value'])}: " + "; ".join(parts)
+
+
 def format_decision(record: Mapping[str, Any], values: bool = False) -> str:
     """A readable multi-line rendering of one explanation record."""
     head = [f"{k}={record[k]}" for k in ("time", "step", "env", "agent") if k in record]
@@ -116,6 +153,11 @@ def format_decision(record: Mapping[str, Any], values: bool = False) -> str:
         )
     if values and record.get("values"):
         lines.append("  values: " + ", ".join(f"{k}={_num(v)}" for k, v in record["values"].items()))
+    derivation = record.get("derivation") or {}
+    shown = list(derivation) if values else [n for n in record.get("values_read", []) if n in derivation]
+    if shown:
+        lines.append("  how the values " + ("were made:" if values else "this decision read were made:"))
+        lines.extend(f"    {format_chain(name, derivation[name])}" for name in shown)
     lines.append(f"  {'option':<22} {'tier':<14} {'base':>10} {'range':>22} {'draw':>10}")
     for opt in record["options"]:
         mark = "*" if opt["option"] == record["winner"] else (" " if opt["eligible"] else "x")
@@ -142,20 +184,42 @@ def format_decision(record: Mapping[str, Any], values: bool = False) -> str:
     return "\n".join(lines)
 
 
+def format_roll(roll: Mapping[str, Any], winner: str | None = None) -> list[str]:
+    """One line per candidate of a strategy roll: weight (with its modifiers' descs), draw range, draw, possible."""
+    r = roll.get("randomness")
+    draws = roll.get("draws") or {}
+    possible = roll.get("possible") or {}
+    lines = []
+    for sid, weight in (roll.get("weights") or {}).items():
+        why = "".join(f' {"+" if st["op"] == "add" else "x"}{_num(st["amount"])} "{st["desc"]}"'
+                      for st in (roll.get("why") or {}).get(sid, []) if st.get("desc"))
+        rng = f" range [{_num(weight / (1 + r))}, {_num(weight * (1 + r))}]" if r is not None and weight > 0 else ""
+        barred = " (not possible)" if possible.get(sid) is False else ""
+        mark = "*" if sid == winner else " "
+        lines.append(f"  {mark} {sid:<20} weight {_num(weight)}{why}{rng} draw {_num(draws.get(sid))}{barred}")
+    return lines
+
+
 def format_record(record: Mapping[str, Any], values: bool = False) -> str:
-    """Text for any record written to ``explain.jsonl`` (a decision, or a strategy change)."""
+    """Text for any record written to ``explain.jsonl`` (a decision, a strategy change) or a game's own record.
+
+    A strategy change lists every candidate's weight, range and draw; a game's
+    record that carries ``text`` (e.g. realm's back-down) is printed as that text.
+    """
     if "decision" in record and "options" in record:
         return format_decision(record, values=values)
     if record.get("kind") == "strategy_change":
         roll = record.get("roll") or {}
-        why = roll.get("why") or {}
-        weights = ", ".join(
-            f"{k}={_num(v)}" + "".join(f' [{_num(st["amount"])} "{st["desc"]}"]' for st in why.get(k, []) if st.get("desc"))
-            for k, v in (roll.get("weights") or {}).items()
-        )
         head = " ".join(f"{k}={record[k]}" for k in ("time", "step", "env", "agent") if k in record)
         barred = [k for k, ok in (roll.get("possible") or {}).items() if not ok]
-        return f"strategy change [{head}] {record['type']}: {record['from']} -> {record['to']} ({record['cause']})" + (
-            f"; weights {weights}" if weights else ""
-        ) + (f"; not possible: {', '.join(barred)}" if barred else "")
+        line = f"strategy change [{head}] {record['type']}: {record['from']} -> {record['to']} ({record['cause']})"
+        if roll.get("weights"):
+            r = roll.get("randomness")
+            how = f" (R={_num(r)} {roll.get('distribution', 'uniform')})" if r is not None else ""
+            line += f"; rolled from the weights{how}, highest draw wins:"
+            tail = [f"  not possible: {', '.join(barred)}"] if barred else []
+            return "\n".join([line, *format_roll(roll, record["to"]), *tail])
+        return line + (f"; not possible: {', '.join(barred)}" if barred else "")
+    if isinstance(record.get("text"), str):
+        return record["text"]
     return " ".join(f"{k}={v}" for k, v in record.items())

@@ -12,6 +12,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from pydantic import ValidationError
 
+from gaikit.core.config_checks import number_problem
 from gaikit.core.errors import ConfigError
 from gaikit.strategies.compile import compile_strategies
 from gaikit.strategies.compiled import StrategySet
@@ -80,11 +81,19 @@ def format_error(exc: ValidationError, doc: Document) -> str:
 
 
 def validate_document(doc: Document) -> StrategyFile:
-    """Validate layered data against :class:`StrategyFile`; errors name file, line and field."""
+    """Validate layered data against :class:`StrategyFile`; errors name file, line and field.
+
+    Numbers must be finite and fit 64 bits (:func:`~gaikit.core.config_checks.number_problem`).
+    """
     try:
-        return StrategyFile.model_validate(doc.data)
+        model = StrategyFile.model_validate(doc.data)
     except ValidationError as exc:
         raise ConfigError(format_error(exc, doc)) from None
+    problem = number_problem(doc.data, model)  # NaN, infinities and integers beyond 64 bits
+    if problem is not None:
+        path, message = problem
+        raise ConfigError(f"{doc.where(path)}: {'.'.join(str(p) for p in path)}: {message}")
+    return model
 
 
 def load_strategies(

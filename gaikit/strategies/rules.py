@@ -20,7 +20,7 @@ applied) by 1.5 and 2.0. Several rules multiply together.
 
 from __future__ import annotations
 
-from typing import Annotated, Mapping
+from typing import Annotated, Any, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -57,6 +57,21 @@ def resolve_rules(rules: Mapping[str, Rule], chosen: Mapping[str, str] | None = 
         for value, factor in rule.presets[preset].items():
             factors[value] = factors.get(value, 1.0) * factor
     return factors
+
+
+def rule_factors(rules: Mapping[str, Rule], chosen: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """Per rule, in declaration order: ``{rule, preset, desc, factors}`` of the chosen preset (the default's if none).
+
+    The product of every rule's ``factors`` per value is :func:`resolve_rules`; this
+    keeps them apart so an explanation can name each rule that changed a value.
+    """
+    resolve_rules(rules, chosen)  # the same checks: unknown rules or presets are errors
+    chosen = dict(chosen or {})
+    out = []
+    for name, rule in rules.items():
+        preset = chosen.get(name, rule.default)
+        out.append({"rule": name, "preset": preset, "desc": rule.desc, "factors": dict(rule.presets[preset])})
+    return out
 
 
 def parse_rule_choices(items: list[str] | tuple[str, ...]) -> dict[str, str]:

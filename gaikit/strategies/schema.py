@@ -101,6 +101,7 @@ class WeightBlock(Base):
     """A Paradox weight block: start at ``value``, apply modifiers in order, clamp to [min, max]."""
 
     id: Optional[Name] = Field(None, description="Names the block: a mod injecting a block with the same id replaces it whole.")
+    desc: str = Field("", description="What the value means (shown by `gaikit strategy show` and in docs).")
     value: Quantity = Field(..., description="Starting value.")
     modifiers: list[Modifier] = Field(default_factory=list, description="Applied in order when their trigger holds.")
     min: Optional[float] = Field(None, description="Lower clamp after the modifiers.")
@@ -253,6 +254,8 @@ class DecisionSpec(Base):
 
     desc: str = ""
     option_features: list[Name] = Field(default_factory=list, description="Features each option instance carries.")
+    target: bool = Field(False, description="The decision is about a target country: its triggers may read target.NAME "
+                         "(the target's features), target.has_strategy = ID and target.country = TAG.")
     momentum: Optional[NonNegative] = Field(None, description="Overrides defines.momentum for this decision.")
     options: dict[Name, OptionSpec] = Field(default_factory=dict)
 

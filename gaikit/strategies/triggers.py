@@ -16,11 +16,19 @@ Two spellings, freely nested:
   ``{any: [...]}``, ``{not: <trigger>}``; a list is ``all``; ``true``/``false``
   are constants.
 
-Two Paradox-style conditions ask about the agent rather than a number:
-``has_strategy = ID`` (the strategy ``ID`` is active) and ``has_game_rule =
-RULE:PRESET`` (the game rule ``RULE`` is set to ``PRESET``). They read flags
-the engine adds to every context (:func:`flag_key`); the compiler checks that
-the strategy, rule and preset exist.
+Paradox-style conditions ask about the agent rather than a number:
+``has_strategy = ID`` (the strategy ``ID`` is active), ``has_game_rule =
+RULE:PRESET`` (the game rule ``RULE`` is set to ``PRESET``) and ``country =
+TAG`` (the agent is the country tagged ``TAG``). They read flags the engine
+adds to every context (:func:`flag_key`); the compiler checks that the
+strategy, rule and preset exist (country tags are checked by the game).
+
+Decisions that have a target (a country the decision is about) may read the
+target's scope: ``target.NAME`` (a feature of the target, e.g.
+``target.strength``), ``target.has_strategy = ID``, ``target.country =
+TAG`` and ``attitude = NAME`` (the agent's named attitude toward the target,
+e.g. ``belligerent``; the game checks the name). The game puts these into
+each option's features.
 
 Anything else -- quotes, calls, attributes, brackets, operators such as ``+``
 -- is a syntax error, so ``__import__('os')`` can never run.
@@ -28,6 +36,7 @@ Anything else -- quotes, calls, attributes, brackets, operators such as ``+``
 
 from __future__ import annotations
 
+import math
 import operator
 import re
 from dataclasses import dataclass
@@ -41,7 +50,7 @@ _COMPARE: dict[str, Callable[[float, float], bool]] = {
 }
 _KEY_OPS = {"gt": ">", "ge": ">=", "lt": "<", "le": "<=", "eq": "==", "ne": "!="}
 _TOKEN = re.compile(
-    r"\s*(?:(?P<number>-?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"\s*(?:(?P<number>-?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?)|(?P<name>(?:target\.)?[A-Za-z_][A-Za-z0-9_]*)"
     r"|(?P<op>>=|<=|==|!=|>|<|=)|(?P<paren>[()])|(?P<colon>:))"
 )
 _WORDS = {"and", "or", "not", "true", "false", "yes", "no"}
@@ -49,8 +58,17 @@ NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 #: Deepest nesting accepted (parentheses, ``not``, nested ``all``/``any``/``not``), as for YAML.
 MAX_DEPTH = 64
 _SHOWN_CHARS = 200
-#: Conditions on the agent itself: ``has_strategy = ID``, ``has_game_rule = RULE:PRESET``.
-FLAG_CONDITIONS: tuple[str, ...] = ("has_strategy", "has_game_rule")
+#: A name in a decision's target scope: ``target.`` and a name.
+SCOPED_NAME_PATTERN = r"^(?:target\.)?[A-Za-z_][A-Za-z0-9_]*$"
+#: The prefix of names and conditions about the target of a decision.
+TARGET = "target."
+#: Conditions on the agent itself (``has_strategy = ID``, ``has_game_rule = RULE:PRESET``,
+#: ``country = TAG``) and on the target of a decision (``target.has_strategy = ID``, ``target.country = TAG``).
+FLAG_CONDITIONS: tuple[str, ...] = (
+    "has_strategy", "has_game_rule", "country", "target.has_strategy", "target.country", "attitude",
+)
+#: Conditions that only a decision with a target may ask (``attitude = NAME``: our named attitude toward it).
+TARGET_CONDITIONS: tuple[str, ...] = ("target.has_strategy", "target.country", "attitude")
 
 
 def flag_key(condition: str, *args: str) -> str:
@@ -264,7 +282,7 @@ class _Parser:
 
     def plain_name(self, condition: str) -> str:
         tok = self.peek()
-        if tok is None or tok[0] != "name":
+        if tok is None or tok[0] != "name" or "." in tok[1]:
             raise self.fail(f"a name after {condition}")
         self.i += 1
         return tok[1]
@@ -274,7 +292,12 @@ class _Parser:
         if tok is None or tok[0] not in ("name", "number") or tok[1].lower() in _WORDS:
             raise self.fail("a feature name or a number")
         self.i += 1
-        return float(tok[1]) if tok[0] == "number" else tok[1]
+        if tok[0] != "number":
+            return tok[1]
+        number = float(tok[1])
+        if not math.isfinite(number):
+            raise TriggerError(f"number {tok[1]!r} at column {tok[2]} is out of range in trigger {_shown(self.text)}")
+        return number
 
 
 def parse_trigger(raw: Any) -> Node:
@@ -323,19 +346,21 @@ def _parse_mapping(raw: Mapping[str, Any], depth: int) -> Node:
         if extra or len(ops) != 1:
             raise TriggerError(
                 f"a comparison is {{feature: NAME, <op>: VALUE}} with exactly one op of "
-                f"{', '.join(_KEY_OPS)}; got keys {sorted(keys)}"
+                f"{', '.join(_KEY_OPS)}; got keys {sorted(keys, key=str)}"
             )
         name = raw["feature"]
-        if not isinstance(name, str) or not re.match(NAME_PATTERN, name):
+        if not isinstance(name, str) or not re.match(SCOPED_NAME_PATTERN, name):
             raise TriggerError(f"'feature' must be a name, got {name!r}")
         key = ops.pop()
         right = raw[key]
         if isinstance(right, bool) or not isinstance(right, (int, float, str)):
             raise TriggerError(f"'{key}' must be a number or a feature name, got {right!r}")
-        if isinstance(right, str) and not re.match(NAME_PATTERN, right):
+        if isinstance(right, (int, float)) and not math.isfinite(right):
+            raise TriggerError(f"'{key}' must be a finite number, got {right!r}")
+        if isinstance(right, str) and not re.match(SCOPED_NAME_PATTERN, right):
             raise TriggerError(f"'{key}' must be a number or a feature name, got {right!r}")
         return Node(_KEY_OPS[key], (name, right if isinstance(right, str) else float(right)))
     raise TriggerError(
-        f"unknown trigger keys {sorted(keys)}; expected {{feature, gt|ge|lt|le|eq|ne}}, all, any, not, "
-        f"has_strategy or has_game_rule"
+        f"unknown trigger keys {sorted(keys, key=str)}; expected {{feature, gt|ge|lt|le|eq|ne}}, all, any, not, "
+        f"{', '.join(FLAG_CONDITIONS)}"
     )

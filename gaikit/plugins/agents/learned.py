@@ -59,5 +59,6 @@ def build_learned_agent(ctx: AgentContext) -> LearnedAgent:
         "selector": selector_spec.name,
     }
     return LearnedAgent(
-        learner, memory, selector, batch_size=config.train.batch_size, names=names, encoder_parameters=parameters
+        learner, memory, selector, batch_size=config.train.batch_size, names=names, encoder_parameters=parameters,
+        observation_space=obs_space, action_space=act_space,
     )

@@ -22,6 +22,9 @@ class RealmConfig(BaseModel):
     step_weeks: int = Field(4, ge=1, le=52, description="Weeks the world advances per env step.")
     rules: dict[str, str] = Field(default_factory=dict, description="Game rules of the AI countries (e.g. ai_aggression: high).")
     mods: list[str] = Field(default_factory=list, description="Strategy mod directories for the AI countries.")
+    history: str | None = Field(
+        None, description="Per-country history: a YAML file or a directory of them setting countries' starting strategies, "
+        "desires, laws and values by tag (docs/realm.md, 'Per-country script').")
     forecast: bool = Field(True, description="Spending variables (forecast of queued construction); false shows over-building.")
 
 

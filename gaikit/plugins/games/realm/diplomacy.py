@@ -12,7 +12,9 @@ target ``desire_points_war``, the target's bankruptcy
 stay the same).
 
 Relations (-100..100, symmetric) drift each week toward what both sides'
-desires imply and jump on plays, wars, sways and bankruptcies.
+desires imply (the mean of both sides' ``attitude_<desire>`` values, closing
+the mean of their ``relations_drift`` share of the gap a week) and jump on
+plays, wars, sways and bankruptcies.
 """
 
 from __future__ import annotations
@@ -20,13 +22,13 @@ from __future__ import annotations
 import numpy as np
 
 from gaikit.plugins.games.realm.features import strength_of
+from gaikit.plugins.games.realm.scopes import target_scope
 from gaikit.plugins.games.realm.state import WorldState
 from gaikit.plugins.games.realm.world import DESIRES, HOSTILE, Country, Desire
 from gaikit.strategies.engine import Option
 
-#: Where a desire pulls relations (the mean of both sides' pulls is the target).
-ATTITUDE = {"befriend": 60.0, "reconcile": 30.0, "protect": 40.0, "antagonize": -60.0, "conquer": -50.0, "dominate": -40.0}
-DRIFT = 0.01  # share of the gap to the target closed per week
+#: The strategy value that says where each desire pulls relations (the mean of both sides' pulls is the target).
+ATTITUDE_VALUES: dict[str, str] = {kind: f"attitude_{kind}" for kind in DESIRES}
 
 
 def relevant(realm: WorldState, i: int) -> list[int]:
@@ -54,6 +56,7 @@ def target_features(realm: WorldState, i: int, t: int) -> dict[str, float]:
         "t_infamy": target.infamy,
         "t_claim": float(((m.core == i) & (m.owner == t)).any()),
         "t_foreign_land": float(((m.owner == t) & (m.core != t)).any()),
+        **target_scope(realm, realm.countries[i], t),
     }
 
 
@@ -106,7 +109,7 @@ def on_bankruptcy(realm: WorldState, bankrupt: Country) -> None:
             continue
         points = realm.context(c).values["desire_points_bankrupt"]
         add_desire_points(realm, c, bankrupt.index, points, f"bankruptcy of {bankrupt.name}")
-        realm.shift_relations(c.index, bankrupt.index, -10.0)
+        realm.shift_relations(c.index, bankrupt.index, realm.last_values(c)["relations_bankrupt"])
 
 
 def yearly_desires(realm: WorldState) -> None:
@@ -122,9 +125,12 @@ def drift_relations(realm: WorldState) -> None:
     """One week of relations drifting toward the mean pull of both sides' desires."""
     n = len(realm.countries)
     pull = np.zeros((n, n))
+    drift = np.zeros(n)
     for c in realm.countries:
+        values = realm.last_values(c)
+        drift[c.index] = values["relations_drift"]
         for t, desire in c.desires.items():
-            pull[c.index, t] = ATTITUDE[desire.kind]
+            pull[c.index, t] = values[ATTITUDE_VALUES[desire.kind]]
     target = (pull + pull.T) / 2.0
-    realm.relations += (target - realm.relations) * DRIFT
+    realm.relations += (target - realm.relations) * ((drift[:, None] + drift[None, :]) / 2.0)
     np.fill_diagonal(realm.relations, 0.0)

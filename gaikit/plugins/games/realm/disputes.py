@@ -27,6 +27,15 @@ class Play:
     neutral: list[int] = field(default_factory=list)
     sympathy: dict[tuple[int, int], float] = field(default_factory=dict)
     sway: dict[tuple[int, int], float] = field(default_factory=dict)
+    #: Weeks the play lasts and the weeks of its sway rounds (the attacker's ``play_weeks``, ``sway_week_*``).
+    weeks: int = 12
+    sway_weeks: tuple[int, ...] = (4, 8)
+    #: War goals the attacker added after the first: ``(goal, state, infamy)`` (:func:`goals` lists them all).
+    extra_goals: list[tuple[str, int, float]] = field(default_factory=list)
+
+    def goals(self) -> list[tuple[str, int, float]]:
+        """Every war goal of the play, the first (``goal``, ``state``, ``infamy``) first."""
+        return [(self.goal, self.state, self.infamy), *self.extra_goals]
 
     def leader(self, side: int) -> int:
         """The leader of ``side``."""

@@ -55,6 +55,7 @@ class RealmEnv(gym.Env):
         rules: Mapping[str, str] | None = None,
         forecast: bool = True,
         render_mode: str | None = None,
+        history: str | None = None,
     ) -> None:
         if render_mode not in (None, "rgb_array"):
             raise ValueError(f"realm renders 'rgb_array' only, got {render_mode!r}")
@@ -64,6 +65,7 @@ class RealmEnv(gym.Env):
         self.step_weeks = step_weeks
         self.rules = dict(rules or {})
         self.forecast = forecast
+        self.history = history
         self.render_mode = render_mode
         self.observation_space = gym.spaces.Box(-OBS_CLIP, OBS_CLIP, shape=(len(FEATURES),), dtype=np.float32)
         self.action_space = gym.spaces.Discrete(len(ACTIONS))
@@ -98,7 +100,7 @@ class RealmEnv(gym.Env):
         world_seed = int(self.np_random.integers(2**31 - 1))
         self.world = new_world(
             self.strategies, countries=self.countries, states_per_country=self.states_per_country, seed=world_seed,
-            rules=self.rules, player=self.player, player_controlled=True, forecast=self.forecast,
+            rules=self.rules, player=self.player, player_controlled=True, forecast=self.forecast, history=self.history,
         )
         self._score = self._status()
         return self._obs(), self._info()

@@ -56,7 +56,7 @@ class RealmGame(Game):
         env = RealmEnv(
             self.strategies(), countries=cfg.countries, states_per_country=cfg.states_per_country,
             player=cfg.player or 0, years=cfg.env_years, step_weeks=cfg.step_weeks, rules=cfg.rules,
-            forecast=cfg.forecast, render_mode=render_mode,
+            forecast=cfg.forecast, render_mode=render_mode, history=cfg.history,
         )
         if seed is not None:
             env.reset(seed=seed)

@@ -55,7 +55,7 @@ def _start_play(realm: WorldState, c: Country) -> str:
         return "no border state to claim"
     goal = max(goals, key=lambda o: (o.features["g_value"], o.label))
     state = realm.state_index(goal.label.split(" ", 1)[1])
-    infamy = conflict.CONQUEST_INFAMY + conflict.INFAMY_PER_POP * float(realm.map.pop[state])
+    infamy = conflict.goal_infamy(realm.last_values(c), "conquer_state", float(realm.map.pop[state]))
     conflict.open_play(realm, c, realm.countries[target], "conquer_state", state, infamy)
     return f"starts a play against {realm.countries[target].name}"
 

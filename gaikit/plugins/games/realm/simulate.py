@@ -13,6 +13,7 @@ decisions one country took that week.
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
@@ -22,14 +23,15 @@ from gaikit.core.errors import ConfigError
 from gaikit.core.hookspecs import Register
 from gaikit.core.world import World
 from gaikit.plugins.games.realm.config import RealmConfig, check_player
+from gaikit.plugins.games.realm.explain_records import WeekCollector
 from gaikit.plugins.games.realm.features import FEATURES
 from gaikit.plugins.games.realm.offers import OFFERED
 from gaikit.plugins.games.realm.simulation import new_world, run, summary
 from gaikit.plugins.games.realm.state import WorldState
-from gaikit.plugins.games.realm.world import Country, country_names, date_of, week_of
+from gaikit.plugins.games.realm.world import country_names, country_tags, date_of, week_of
 from gaikit.strategies.compiled import StrategySet
-from gaikit.strategies.explain import explain_decision
 from gaikit.strategies.loader import load_strategies
+from gaikit.strategies.run_files import store_run_files
 
 #: The shipped strategy file (``gaikit/strategies/data/realm.yaml``).
 REALM_YAML = Path(__file__).resolve().parents[3] / "strategies" / "data" / "realm.yaml"
@@ -48,6 +50,7 @@ class WorldSpec:
     file: str | None = None
     mods: list[str] = field(default_factory=list)
     forecast: bool = True
+    history: str | None = None
 
 
 def load_realm_strategies(file: str | Path | None = None, mods: Sequence[str | Path] = ()) -> StrategySet:
@@ -60,7 +63,7 @@ def build_world(spec: WorldSpec, recorder: Callable[..., None] | None = None) ->
     strategies = load_realm_strategies(spec.file, spec.mods)
     return new_world(
         strategies, countries=spec.countries, states_per_country=spec.states_per_country, seed=spec.seed,
-        rules=spec.rules, player=spec.player, forecast=spec.forecast, recorder=recorder,
+        rules=spec.rules, player=spec.player, forecast=spec.forecast, recorder=recorder, history=spec.history,
     )
 
 
@@ -96,18 +99,19 @@ def run_world(spec: WorldSpec, run_dir: Path, echo: Callable[[str], None], confi
 
 
 def find_country(countries: int, name: str) -> int:
-    """The index of a country given by name (case-insensitive) or index; a clear error lists the names."""
-    names = country_names(countries)
+    """The index of a country given by name or tag (case-insensitive) or index; a clear error lists the names."""
+    names, tags = country_names(countries), country_tags(countries)
     for i, known in enumerate(names):
-        if known.lower() == name.lower() or name == str(i):
+        if name.lower() in (known.lower(), tags[i].lower()) or name == str(i):
             return i
-    raise ConfigError(f"unknown country {name!r}; countries: {', '.join(names)}")
+    raise ConfigError(f"unknown country {name!r}; countries: {', '.join(f'{n} ({t})' for n, t in zip(names, tags))}")
 
 
 def explain_at(spec: WorldSpec, country: str, date: str) -> list[dict[str, Any]]:
-    """Explanations of ``country``'s decisions in the week of ISO ``date`` (or its last week with decisions before).
+    """Explanations of ``country``'s decisions and rolls in the week of ISO ``date`` (or its last week with any before).
 
-    The world is simulated from the start to that week; the same spec gives the same history as the run.
+    The world is simulated from the start to that week; the same spec gives the same history as the run
+    (:class:`~gaikit.plugins.games.realm.explain_records.WeekCollector` says what is shown).
     """
     try:
         target = week_of(date)
@@ -115,26 +119,11 @@ def explain_at(spec: WorldSpec, country: str, date: str) -> list[dict[str, Any]]
         raise ConfigError(f"--date {date!r}: expected an ISO date such as 1850-03-01") from None
     if not 0 <= target <= spec.years * 52:
         raise ConfigError(f"--date {date}: outside the simulated years {date_of(0)} .. {date_of(spec.years * 52)}")
-    found: dict[str, Any] = {"week": -1, "items": []}
-    who = find_country(spec.countries, country)
-
-    def recorder(c: Country, week: int, kind: str, decision: Any, note: dict[str, Any]) -> None:
-        if c.index != who or week > target:
-            return
-        if week != found["week"]:
-            found["week"], found["items"] = week, []
-        found["items"].append((kind, decision, note))
-
-    realm = build_world(spec, recorder)
+    collector = WeekCollector(find_country(spec.countries, country), target, budget_note)
+    realm = build_world(spec, collector)
+    collector.realm = realm
     run(realm, target)
-    records = []
-    compensation = realm.strategies.defines.compensation
-    for kind, decision, note in found["items"]:
-        head = {"time": date_of(found["week"]), "agent": realm.countries[who].name, "kind": kind}
-        body = dict(decision) if isinstance(decision, Mapping) else explain_decision(decision, compensation)
-        text = budget_note(note)
-        records.append({**head, **body, **({"note": text} if text else {})})
-    return records
+    return collector.records(realm, date_of)
 
 
 def budget_note(note: Mapping[str, Any]) -> str:
@@ -153,14 +142,6 @@ def budget_note(note: Mapping[str, Any]) -> str:
     return ""
 
 
-def format_backdown(record: Mapping[str, Any]) -> str:
-    """Text for a back-down record."""
-    verdict = "backs down" if record["backs_down"] else "stands firm"
-    return (f"backdown [time={record['time']}, agent={record['agent']}] play #{record['play']} as {record['side']}: "
-            f"confidence {record['confidence']:+.1f} + boldness {record['boldness']:.1f} = "
-            f"{record['confidence'] + record['boldness']:+.1f} vs threshold {record['threshold']:g} -> {verdict}")
-
-
 class RealmWorld(World):
     """Realm simulated whole: every country a strategy engine (``gaikit run realm --agent strategy``)."""
 
@@ -175,12 +156,23 @@ class RealmWorld(World):
         return WorldSpec(
             seed=config.train.seed, years=cfg.years, countries=cfg.countries, states_per_country=cfg.states_per_country,
             player=cfg.player, rules={**cfg.rules, **config.strategy.rules}, file=config.strategy.file,
-            mods=[*cfg.mods, *config.strategy.mods], forecast=cfg.forecast,
+            mods=[*cfg.mods, *config.strategy.mods], forecast=cfg.forecast, history=cfg.history,
         )
 
     def run(self, config: RunConfig, run_dir: Path, echo: Callable[[str], None]) -> int:
-        """Simulate ``game.years`` years, print the chronicle and a summary, write the run directory."""
-        run_world(self.spec(config), run_dir, echo, config_text=config.to_yaml())
+        """Simulate ``game.years`` years, print the chronicle and a summary, write the run directory.
+
+        The run's strategy file, mods and history are copied into the run directory first, with their
+        hashes (:mod:`gaikit.strategies.run_files`); a run that fails leaves no directory behind.
+        """
+        created = not run_dir.exists()
+        try:
+            store_run_files(config, run_dir)
+            run_world(self.spec(config), run_dir, echo, config_text=config.to_yaml())
+        except BaseException:
+            if created:
+                shutil.rmtree(run_dir, ignore_errors=True)
+            raise
         return 0
 
     def explain_decisions(self, config: RunConfig, actor: str, date: str) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ first desires. :func:`step` advances the world one week:
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
@@ -24,8 +25,9 @@ from gaikit.plugins.games.realm.economy import (
     ADMIN_CAPACITY, BUREAUCRACY_PER_POP, BUREAUCRACY_PER_STATE, army_capacity,
 )
 from gaikit.plugins.games.realm.features import country_features
+from gaikit.plugins.games.realm.history import History, apply_laws_and_values, load_history
 from gaikit.plugins.games.realm.state import Recorder, WorldState
-from gaikit.plugins.games.realm.world import ADMIN, BARRACKS, FARM, MINE, WEEKS_PER_YEAR, WORKSHOP
+from gaikit.plugins.games.realm.world import ADMIN, BARRACKS, FARM, MINE, WEEKS_PER_YEAR, WORKSHOP, Desire
 from gaikit.strategies.compiled import StrategySet
 
 #: Weeks between sweeps of must-not-have spending (cuts that need no budget reason).
@@ -45,19 +47,26 @@ def new_world(
     player_controlled: bool = False,
     forecast: bool = True,
     recorder: Recorder | None = None,
+    history: str | Path | None = None,
 ) -> WorldState:
     """A founded world at week 0: every country with its buildings, treasury, army, strategies and desires.
 
     ``player`` is flagged as the player (the ``behaviour_toward_players``
     rule applies to it); with ``player_controlled`` its own decisions are
-    left to another agent (:mod:`.player`).
+    left to another agent (:mod:`.player`). ``history`` (a file or a
+    directory, :mod:`.history`) sets countries' starting strategies,
+    desires, laws and values.
     """
     world = WorldState(
         strategies, country_features, countries=countries, states_per_country=states_per_country, seed=seed,
         rules=rules, player=player, player_controlled=player_controlled, forecast=forecast, recorder=recorder,
     )
+    book = None
+    if history is not None:
+        book = load_history(history, strategies, [c.tag for c in world.countries])
+        apply_laws_and_values(book, world.countries)
     _found(world, world.rng)
-    _start(world)
+    _start(world, book)
     return world
 
 
@@ -88,13 +97,18 @@ def _found(world: WorldState, rng: np.random.Generator) -> None:
         c.treasury = START_RESERVE_WEEKS * float(world.economy.income[c.index])
 
 
-def _start(world: WorldState) -> None:
+def _start(world: WorldState, history: History | None = None) -> None:
     for c in world.countries:
         c.engine.clock = 0
         world.context(c)
         strategies = ", ".join(f"{t} {s}" for t, s in c.engine.active.items())
         world.chronicle.add(0, "start", f"{c.name}{' (player)' if c.is_player else ''}: {strategies}", c.index)
     for c in world.countries:
+        entry = history.entries.get(c.tag) if history is not None else None
+        if entry is not None:
+            for tag, kind in entry.history.desires.items():
+                c.desires[world.tags[tag]] = Desire(kind, 0.0, 0)
+                world.chronicle.add(0, "desire", f"{c.name} starts wanting to {kind} {world.countries[world.tags[tag]].name} (history)", c.index)
         diplomacy.update_desires(world, c, "start")
 
 

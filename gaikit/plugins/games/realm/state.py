@@ -19,11 +19,12 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
+from gaikit.core.errors import ConfigError
 from gaikit.plugins.games.realm.chronicle import Chronicle
 from gaikit.plugins.games.realm.disputes import Play, War
 from gaikit.plugins.games.realm.economy import Economy
 from gaikit.plugins.games.realm.series import Series
-from gaikit.plugins.games.realm.world import Country, WorldMap, country_names
+from gaikit.plugins.games.realm.world import ATTITUDES, Country, WorldMap, country_names, country_tags
 from gaikit.strategies.compiled import StrategySet
 from gaikit.strategies.engine import Context, StrategyEngine
 
@@ -73,6 +74,8 @@ class WorldState:
         self.chronicle = Chronicle()
         self.series = Series(country_names(countries))
         self.plays: list[Play] = []
+        #: ``(debtor, creditor) -> obligations`` the debtor owes (a leader owes a country that joined its side).
+        self.obligations: dict[tuple[int, int], int] = {}
         self.wars: list[War] = []
         self._ids = 0
         self._contexts: dict[int, Context] = {}
@@ -83,11 +86,16 @@ class WorldState:
         self._totals: tuple[float, float] | None = None
         self._values: dict[int, dict[str, float]] = {}
         self._state_names = self._name_states()
+        tags = country_tags(countries)
         self.countries = [
-            Country(i, self.series.names[i], capital=self.map.capitals[i], is_player=(i == player),
-                    engine=StrategyEngine(strategies, rules=rules, rng=np.random.default_rng(seeds[2 + i])))
+            Country(i, self.series.names[i], capital=self.map.capitals[i], tag=tags[i], is_player=(i == player),
+                    engine=StrategyEngine(strategies, rules=rules, rng=np.random.default_rng(seeds[2 + i]), tag=tags[i]))
             for i in range(countries)
         ]
+        self.tags = {tag: i for i, tag in enumerate(tags)}
+        unknown = strategies.unknown_tag(self.tags) or strategies.unknown_attitude(ATTITUDES)
+        if unknown is not None:
+            raise ConfigError(unknown)
         relations = self.rng.uniform(-30, 30, (countries, countries))
         self.relations = np.triu(relations, 1) + np.triu(relations, 1).T
 

@@ -47,7 +47,7 @@ def start_war(realm: WorldState, play: Play) -> War:
     realm.wars.append(war)
     names = [", ".join(realm.countries[i].name for i in side) for side in play.sides]
     realm.chronicle.add(realm.week, "war", f"war #{play.id}: {names[0]} against {names[1]}", play.attacker)
-    realm.shift_relations(play.attacker, play.defender, -20.0)
+    realm.shift_relations(play.attacker, play.defender, realm.last_values(realm.countries[play.attacker])["relations_war"])
     return war
 
 
@@ -69,14 +69,22 @@ def tick_war(realm: WorldState, war: War, rng: np.random.Generator) -> str | Non
     return None
 
 
-def enforce_goal(realm: WorldState, play: Play) -> str:
-    """The attacker gets its war goal (after a won war or when the defender backs down); returns a description."""
+def enforce_goal(realm: WorldState, play: Play, every: bool = False) -> str:
+    """The attacker gets its first war goal (the defender backed down) or, with ``every``, all of them (a won war).
+
+    Returns a description.
+    """
+    goals = play.goals() if every else play.goals()[:1]
+    return "; ".join(_enforce(realm, play, goal, state) for goal, state, _ in goals)
+
+
+def _enforce(realm: WorldState, play: Play, goal: str, state: int) -> str:
     attacker, defender = realm.countries[play.attacker], realm.countries[play.defender]
-    if play.goal == "conquer_state":
-        if realm.map.owner[play.state] != defender.index:
-            return f"{realm.state_name(play.state)} is no longer {defender.name}'s: the goal is void"
-        transfer_state(realm, play.state, attacker, defender)
-        return f"{attacker.name} takes {realm.state_name(play.state)} from {defender.name}"
+    if goal == "conquer_state":
+        if realm.map.owner[state] != defender.index:
+            return f"{realm.state_name(state)} is no longer {defender.name}'s: the goal is void"
+        transfer_state(realm, state, attacker, defender)
+        return f"{attacker.name} takes {realm.state_name(state)} from {defender.name}"
     amount = TRIBUTE_WEEKS * float(realm.economy.income[defender.index])
     defender.treasury -= amount
     attacker.treasury += amount
@@ -88,7 +96,7 @@ def end_war(realm: WorldState, war: War, outcome: str) -> None:
     play = war.play
     attacker, defender = realm.countries[play.attacker], realm.countries[play.defender]
     if outcome == "attacker":
-        text = enforce_goal(realm, play)
+        text = enforce_goal(realm, play, every=True)
         winner, loser = attacker, defender
     elif outcome == "defender":
         amount = REPARATION_WEEKS * float(realm.economy.income[attacker.index])

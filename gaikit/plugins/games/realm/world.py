@@ -23,6 +23,10 @@ INDUSTRY: tuple[int, ...] = (FARM, MINE, WORKSHOP)
 DESIRES: tuple[str, ...] = ("befriend", "reconcile", "protect", "antagonize", "conquer", "dominate")
 FRIENDLY = frozenset({"befriend", "reconcile", "protect"})
 HOSTILE = frozenset({"antagonize", "conquer", "dominate"})
+#: Named attitudes (Victoria 3's): how a country regards another, from its desire and their relations (:mod:`.attitudes`).
+ATTITUDES: tuple[str, ...] = (
+    "indifferent", "genial", "loyal", "conciliatory", "protective", "wary", "antagonistic", "covetous", "belligerent", "domineering",
+)
 NAMES: tuple[str, ...] = (
     "Avaria", "Borvonia", "Carpathia", "Drevnia", "Estmark", "Fjordland", "Galicor", "Hessaly",
     "Istria", "Jorvik", "Kalmar", "Lusitra", "Moravel", "Novgar", "Ostrava", "Pomeran",
@@ -34,6 +38,13 @@ WEEKS_PER_YEAR = 52
 def country_names(n: int) -> list[str]:
     """Names of ``n`` countries (``NAMES``, then numbered repeats)."""
     return [NAMES[i % len(NAMES)] + ("" if i < len(NAMES) else f"-{i // len(NAMES) + 1}") for i in range(n)]
+
+
+def country_tags(n: int) -> list[str]:
+    """Stable tags of ``n`` countries: the name's first three letters upper-cased (``AVA`` for Avaria); the
+    numbered repeats past the 16 names take two letters and the number (``AV2`` for Avaria-2)."""
+    return [NAMES[i % len(NAMES)][:3].upper() if i < len(NAMES) else f"{NAMES[i % len(NAMES)][:2].upper()}{i // len(NAMES) + 1}"
+            for i in range(n)]
 
 
 def date_of(week: int) -> str:
@@ -73,6 +84,7 @@ class Country:
     index: int
     name: str
     capital: int
+    tag: str = ""
     treasury: float = 0.0
     taxation: int = 1
     conscription: int = 1
