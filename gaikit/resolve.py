@@ -21,6 +21,7 @@ import gymnasium as gym
 from pydantic import BaseModel, ValidationError
 
 from gaikit.core.config import RunConfig, TrainConfig, resolve_run_config
+from gaikit.core.config_checks import number_problem
 from gaikit.core.errors import ConfigError, RegistryError
 from gaikit.core.registry import Registry
 from gaikit.plugins.games.gymnasium_game import gymnasium_spec
@@ -74,11 +75,14 @@ def game_label(name: str) -> str:
 
 
 def check_field(model: type[BaseModel], flag: str, field: str, value: Any) -> None:
-    """Validate one flag against its pydantic field; an error names the flag."""
+    """Validate one flag against its pydantic field (and gaikit's number checks); an error names the flag."""
     try:
-        model.model_validate({field: value})
+        validated = model.model_validate({field: value})
     except ValidationError as exc:
         raise ConfigError(f"{flag} {value}: {exc.errors()[0]['msg']}") from None
+    problem = number_problem({field: value}, validated)
+    if problem is not None:
+        raise ConfigError(f"{flag} {value}: {problem[1]}")
 
 
 def field_help(model: type[BaseModel], field: str) -> str:

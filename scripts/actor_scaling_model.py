@@ -3,8 +3,8 @@
 Reads the figures ``benchmarks/bench_actors.py --json FILE`` measured on one
 machine and predicts, for C CPUs (one for the learner and the replay
 shards, C - 1 collectors), the agent steps/s of a run at the default replay
-ratio and of a free-running one (``train.samples_per_insert=0``), naming the
-bottleneck:
+ratio and of a free-running one (``train.samples_per_insert=0``, one replay
+shard per 8 CPUs), naming the bottleneck:
 
 * collection: (C - 1) collectors x one collector's steps/s alone (an upper
   bound: a collector also waits for weights and for the replay);
@@ -38,6 +38,13 @@ from typing import Any
 LINK_BYTES_PER_S = 10e9 / 8
 #: CPU counts the model is printed for.
 CPU_COUNTS = (2, 4, 16, 64)
+#: CPUs per replay shard in the free-running column (``train.replay_shards``).
+CPUS_PER_SHARD = 8
+
+
+def shards_for(cpus: int) -> int:
+    """Replay shards the free-running column assumes: one per :data:`CPUS_PER_SHARD` CPUs."""
+    return max(1, cpus // CPUS_PER_SHARD)
 
 
 def predict(figures: dict[str, Any], cpus: int, shards: int = 1, limited: bool = True) -> tuple[float, str]:
@@ -94,13 +101,16 @@ def main() -> None:
     parser.add_argument("--cluster-steps", type=int, default=7000)
     args = parser.parse_args()
     figures = json.loads(args.figures.read_text())
-    print("| case | CPUs | collectors | rate-limited steps/s | bottleneck | free-running steps/s | bottleneck |")
-    print("|---|---:|---:|---:|---|---:|---|")
-    for key, case in figures.items():
+    print("| case | CPUs | collectors | rate-limited steps/s | bottleneck | replay shards | free-running steps/s | "
+          "bottleneck |")
+    print("|---|---:|---:|---:|---|---:|---:|---|")
+    for case in figures.values():
         for cpus in CPU_COUNTS:
             limited, why = predict(case, cpus)
-            free, free_why = predict(case, cpus, limited=False)
-            print(f"| {case['name']} | {cpus} | {max(cpus - 1, 1)} | {limited:,.0f} | {why} | {free:,.0f} | {free_why} |")
+            shards = shards_for(cpus)
+            free, free_why = predict(case, cpus, shards=shards, limited=False)
+            print(f"| {case['name']} | {cpus} | {max(cpus - 1, 1)} | {limited:,.0f} | {why} | {shards} | {free:,.0f} | "
+                  f"{free_why} |")
     if args.check_cluster:
         started = time.perf_counter()
         measured = check_cluster(args.check_cluster, args.cluster_steps)

@@ -116,6 +116,17 @@ def test_bad_set_values_are_one_line(capsys, tmp_path: Path) -> None:
     assert not run_dir.exists()
 
 
+def test_flags_out_of_range_name_the_flag(capsys, tmp_path: Path) -> None:
+    run_dir = tmp_path / "r"
+    for flags, needle in [
+        (["--steps", "99999999999999999999"], "--steps 99999999999999999999: 99999999999999999999 does not fit"),
+        (["--seed", "99999999999999999999"], "--seed 99999999999999999999:"),
+    ]:
+        line = one_line_error(capsys, ["run", "CartPole-v1", *flags, "--run-dir", str(run_dir)])
+        assert needle in line, (flags, line)
+    assert not run_dir.exists()
+
+
 def test_a_runs_own_config_yaml_is_accepted_as_config(capsys, tmp_path: Path) -> None:
     registry = get_registry()
     config = resolve_cli_config(registry, "CartPole-v1", config_file=None, choices={"learner": "ddqn"}, train_flags={},

@@ -344,6 +344,7 @@ class Runner:
         return f"the {which} checkpoint is {found[0][1]}"
 
     def _restore(self, state: dict[str, Any]) -> None:
+        """Load a checkpoint's agent, counters, episode tracker, environments and RNG states."""
         runner = state["runner"]
         self.agent.load_state_dict(state["agent"])
         self.step, self.updates = int(runner["step"]), int(runner["updates"])
@@ -353,6 +354,12 @@ class Runner:
         self.elapsed_before = float(runner["elapsed"])
         self.accum = {key: [float(total), int(count)] for key, (total, count) in runner["accum"].items()}
         self.tracker.load_state_dict(runner["episodes"])
+        self._restore_envs(state)
+        set_rng_state(state["rng"])
+
+    def _restore_envs(self, state: dict[str, Any]) -> None:
+        """Put the environments where the checkpoint left them, or restart their episodes."""
+        runner = state["runner"]
         self.obs, _ = self.envs.reset(seed=self.train.seed)
         sub_envs, env_states = self._sub_envs(), state.get("envs")
         if sub_envs and env_states and len(env_states) == len(sub_envs):
@@ -364,7 +371,6 @@ class Runner:
                  "episodes on resume (episodes in progress at the checkpoint are dropped)")
             self.obs, _ = self.envs.reset(seed=self.train.seed + self.step)
             self.tracker.reset_partial()
-        set_rng_state(state["rng"])
 
     def _shut_down(self) -> None:
         """Close logs and envs after a failure; a log that cannot be flushed any more is dropped."""

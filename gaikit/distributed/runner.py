@@ -37,7 +37,7 @@ from gaikit.core.episodes import EpisodeRecord
 from gaikit.core.errors import ConfigError, GaikitError
 from gaikit.core.registry import Registry
 from gaikit.core.runner import RunResult, Runner
-from gaikit.core.seeding import rng_state, set_rng_state
+from gaikit.core.seeding import rng_state
 from gaikit.distributed.collector import Collector, collector_seed
 from gaikit.distributed.rate_limiter import error_buffer_for
 from gaikit.distributed.replay import ChunkReport, RemoteReplay, ReplayShard, ShardSpec
@@ -339,16 +339,7 @@ class ActorLearnerRunner(Runner):
         runner["actors"] = {"count": self.actors, "restarts": dict(self.restarts), "nodes": self.collector_nodes}
         return {"step": self.step, "agent": agent, "runner": runner, "rng": rng_state(), "envs": None}
 
-    def _restore(self, state: dict[str, Any]) -> None:
-        runner = state["runner"]
-        self.agent.load_state_dict(state["agent"])
-        self.step, self.updates = int(runner["step"]), int(runner["updates"])
-        self.next_log, self.next_eval = int(runner["next_log"]), int(runner["next_eval"])
-        self.next_checkpoint, self.last_eval_step = int(runner["next_checkpoint"]), int(runner["last_eval_step"])
-        self.last_eval = runner["last_eval"]
-        self.elapsed_before = float(runner["elapsed"])
-        self.accum = {key: [float(total), int(count)] for key, (total, count) in runner["accum"].items()}
-        self.tracker.load_state_dict(runner["episodes"])
+    def _restore_envs(self, state: dict[str, Any]) -> None:
+        """Collectors start fresh episodes: the driver has no environments to restore."""
         self.tracker.reset_partial()
-        self.obs = None  # collectors start fresh episodes
-        set_rng_state(state["rng"])
+        self.obs = None

@@ -72,6 +72,22 @@ class LearnerContract:
         obs = sample_batch(observation_space, self.batch_size, seed)
         return guarded(clause, "learner.predict(obs)", learner.predict, obs)
 
+    def copied(self, make_learner: Any, observation_space: Any, action_space: Any, learner_encoder: Any,
+               clause: str, save: str, load: str, seed: int) -> tuple[Any, Any]:
+        """A trained learner and a fresh one (another seed) given its ``save()`` through ``load()``.
+
+        The two must predict the same, or ``clause`` is violated.
+        """
+        source, _ = self.build(make_learner, observation_space, action_space, learner_encoder, seed=seed)
+        self.trained(source, observation_space, action_space, clause)
+        state = snapshot(guarded(clause, save, getattr(source, save)))
+        target, _ = self.build(make_learner, observation_space, action_space, learner_encoder, seed=seed * 10)
+        guarded(clause, load, getattr(target, load), state)
+        found = difference(vars(self.predict(source, observation_space, clause)),
+                           vars(self.predict(target, observation_space, clause)), "preferences", atol=1e-6)
+        check(found is None, clause, f"a fresh learner after {load}: {found}")
+        return source, target
+
     # -- clauses -------------------------------------------------------------
 
     def test_lrn_1_gamma_and_n_step(self, make_learner: Any, observation_space: Any, action_space: Any,
@@ -161,14 +177,8 @@ class LearnerContract:
     def test_lrn_7_state_dict_round_trip(self, make_learner: Any, observation_space: Any, action_space: Any,
                                          learner_encoder: Any) -> None:
         """LRN-7: a loaded learner predicts the same and takes the same next update."""
-        source, _ = self.build(make_learner, observation_space, action_space, learner_encoder, seed=7)
-        self.trained(source, observation_space, action_space, "LRN-7")
-        state = snapshot(guarded("LRN-7", "state_dict", source.state_dict))
-        target, _ = self.build(make_learner, observation_space, action_space, learner_encoder, seed=70)
-        guarded("LRN-7", "load_state_dict", target.load_state_dict, state)
-        found = difference(vars(self.predict(source, observation_space, "LRN-7")),
-                           vars(self.predict(target, observation_space, "LRN-7")), "preferences", atol=1e-6)
-        check(found is None, "LRN-7", f"after loading: {found}")
+        source, target = self.copied(make_learner, observation_space, action_space, learner_encoder, "LRN-7",
+                                     "state_dict", "load_state_dict", seed=7)
         for k in range(2):
             batch = self.batch(observation_space, action_space, seed=700 + k)
             self.update(source, batch, "LRN-7")
@@ -188,14 +198,8 @@ class LearnerContract:
     def test_lrn_10_policy_state_round_trip(self, make_learner: Any, observation_space: Any, action_space: Any,
                                             learner_encoder: Any) -> None:
         """LRN-10: what actor–learner collectors load (``policy_state``) reproduces the learner's predictions."""
-        source, _ = self.build(make_learner, observation_space, action_space, learner_encoder, seed=10)
-        self.trained(source, observation_space, action_space, "LRN-10")
-        state = snapshot(guarded("LRN-10", "policy_state", source.policy_state))
-        target, _ = self.build(make_learner, observation_space, action_space, learner_encoder, seed=100)
-        guarded("LRN-10", "load_policy_state", target.load_policy_state, state)
-        found = difference(vars(self.predict(source, observation_space, "LRN-10")),
-                           vars(self.predict(target, observation_space, "LRN-10")), "preferences", atol=1e-6)
-        check(found is None, "LRN-10", f"a fresh learner after load_policy_state: {found}")
+        self.copied(make_learner, observation_space, action_space, learner_encoder, "LRN-10",
+                    "policy_state", "load_policy_state", seed=10)
 
     def test_lrn_9_uses_make_encoder(self, make_learner: Any, observation_space: Any, action_space: Any,
                                      learner_encoder: Any) -> None:
