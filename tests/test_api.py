@@ -7,7 +7,6 @@ make the equality checks trivial).
 
 from __future__ import annotations
 
-import csv
 import json
 import subprocess
 import sys
@@ -24,8 +23,8 @@ import gaikit
 from gaikit.cli import main
 from gaikit.core.checkpoint import checkpoint_dirs, load_checkpoint
 from gaikit.core.errors import ConfigError, GaikitError
+from _run_logs import run_episodes, run_metrics
 
-WALL_CLOCK = {"time", "steps_per_sec"}
 #: Train-section settings small enough for seconds, large enough for ~100 updates.
 TINY = {
     "train.learning_starts": 60, "train.train_freq": 2, "train.gradient_steps": 1, "train.batch_size": 16, "train.eval_every": 150,
@@ -79,16 +78,6 @@ class Ladder(gym.Env):
         self.rung = min(self.height, max(0, self.rung + (1 if int(action) == 1 else -1)))
         top = self.rung == self.height
         return self._obs(), (1.0 if top else -0.01), top, self.steps_taken % 40 == 0, {}
-
-
-def _metrics(run_dir: Path) -> list[dict]:
-    rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
-    return [{k: v for k, v in row.items() if k not in WALL_CLOCK} for row in rows]
-
-
-def _episodes(run_dir: Path) -> list[dict]:
-    with (run_dir / "episodes.csv").open(newline="") as handle:
-        return [{k: v for k, v in row.items() if k != "time"} for row in csv.DictReader(handle)]
 
 
 def _tensors(value: Any, prefix: str = "") -> dict[str, torch.Tensor]:
@@ -208,10 +197,10 @@ def test_cli_and_api_make_identical_run_directories(tmp_path: Path, capsys) -> N
                        overrides=["learner.lr=0.003"], run_dir=api_dir)
     assert run.status == "finished"
     assert (cli_dir / "config.yaml").read_text() == (api_dir / "config.yaml").read_text()
-    metrics = _metrics(cli_dir)
+    metrics = run_metrics(cli_dir)
     assert any("loss" in row for row in metrics), "learning never happened; the test would prove little"
-    assert metrics == _metrics(api_dir)
-    assert _episodes(cli_dir) and _episodes(cli_dir) == _episodes(api_dir)
+    assert metrics == run_metrics(api_dir)
+    assert run_episodes(cli_dir) and run_episodes(cli_dir) == run_episodes(api_dir)
     assert [s for s, _ in checkpoint_dirs(cli_dir)] == [s for s, _ in checkpoint_dirs(api_dir)] == [300, 150]
     for (_, a), (_, b) in zip(checkpoint_dirs(cli_dir), checkpoint_dirs(api_dir)):
         ta, tb = _tensors(load_checkpoint(a)["agent"]), _tensors(load_checkpoint(b)["agent"])

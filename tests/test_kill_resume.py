@@ -10,8 +10,6 @@ an uninterrupted run's, row for row.
 
 from __future__ import annotations
 
-import csv
-import json
 import os
 import signal
 import subprocess
@@ -23,9 +21,9 @@ import pytest
 
 from gaikit.cli import main
 from gaikit.core.checkpoint import CHECKPOINTS_DIR, checkpoint_dirs
+from _run_logs import run_episodes, run_metrics
 
 STEPS = 600
-WALL_CLOCK = {"time", "steps_per_sec"}
 CONFIG = f"""
 train:
   steps: {STEPS}
@@ -49,16 +47,6 @@ memory:
   uniform: {{capacity: 500}}
 """
 LAUNCH = "import sys; from gaikit.cli import main; sys.exit(main(sys.argv[1:]))"
-
-
-def _metrics(run_dir: Path) -> list[dict]:
-    rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
-    return [{k: v for k, v in row.items() if k not in WALL_CLOCK} for row in rows]
-
-
-def _episodes(run_dir: Path) -> list[dict]:
-    with (run_dir / "episodes.csv").open(newline="") as handle:
-        return [{k: v for k, v in row.items() if k != "time"} for row in csv.DictReader(handle)]
 
 
 def _newest(run_dir: Path) -> int:
@@ -121,7 +109,7 @@ def test_kill_9_loop_then_resume_equals_an_uninterrupted_run(tmp_path):
         assert "Traceback" not in done.stderr
     assert _newest(killed) == STEPS
     assert not any(p.name.startswith(".") for p in (killed / CHECKPOINTS_DIR).iterdir())
-    assert any(row["kind"] == "eval" for row in _metrics(straight))
-    assert _metrics(killed) == _metrics(straight)
-    assert len(_episodes(straight)) > 10
-    assert _episodes(killed) == _episodes(straight)
+    assert any(row["kind"] == "eval" for row in run_metrics(straight))
+    assert run_metrics(killed) == run_metrics(straight)
+    assert len(run_episodes(straight)) > 10
+    assert run_episodes(killed) == run_episodes(straight)

@@ -7,8 +7,6 @@ wall-clock fields) and the final network weights.
 
 from __future__ import annotations
 
-import csv
-import json
 import os
 import signal
 from pathlib import Path
@@ -19,10 +17,10 @@ import torch
 from gaikit.cli import main
 from gaikit.core.checkpoint import checkpoint_dirs, load_checkpoint
 from gaikit.core.runner import Runner
+from _run_logs import run_episodes, run_metrics
 
 STEPS = 600
 INTERRUPT_AT = 330  # not a checkpoint, log or eval boundary; a multiple of the 2 envs
-WALL_CLOCK = {"time", "steps_per_sec"}
 
 CONFIG = """
 train:
@@ -77,16 +75,6 @@ def interrupt_at(monkeypatch: pytest.MonkeyPatch):
     return arm
 
 
-def _metrics(run_dir: Path) -> list[dict]:
-    rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
-    return [{k: v for k, v in row.items() if k not in WALL_CLOCK} for row in rows]
-
-
-def _episodes(run_dir: Path) -> list[dict]:
-    with (run_dir / "episodes.csv").open(newline="") as handle:
-        return [{k: v for k, v in row.items() if k != "time"} for row in csv.DictReader(handle)]
-
-
 def _final_weights(run_dir: Path) -> dict[str, torch.Tensor]:
     step, path = checkpoint_dirs(run_dir)[0]
     assert step == STEPS
@@ -106,13 +94,13 @@ def _final_weights(run_dir: Path) -> dict[str, torch.Tensor]:
 
 
 def _assert_same_run(a: Path, b: Path) -> None:
-    metrics_a, metrics_b = _metrics(a), _metrics(b)
+    metrics_a, metrics_b = run_metrics(a), run_metrics(b)
     assert any(row["kind"] == "eval" for row in metrics_a)
     assert any("loss" in row for row in metrics_a), "learning never happened; the test would prove little"
     assert metrics_a == metrics_b
-    episodes_a = _episodes(a)
+    episodes_a = run_episodes(a)
     assert len(episodes_a) > 10
-    assert episodes_a == _episodes(b)
+    assert episodes_a == run_episodes(b)
     weights_a, weights_b = _final_weights(a), _final_weights(b)
     assert weights_a.keys() == weights_b.keys()
     for key in weights_a:
