@@ -23,7 +23,7 @@ one), with evaluation and checkpoints off. Printed per case, from each run's
   policy (predict, select, env step, initial priorities) in this process —
   the per-actor figure of the scaling model in docs/distributed.md.
 
-    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_actors.py [--cases image mixed halfcheetah] [--json FILE]
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_actors.py [--cases image mixed halfcheetah ram] [--threads 1 2] [--json FILE]
 
 ``--json FILE`` also writes the figures for ``scripts/actor_scaling_model.py``.
 Needs the ``distributed`` extra (Ray), which ``make setup`` installs.
@@ -64,6 +64,8 @@ CASES = {
                   steps=9000, learning_starts=3000, log_every=1000, extra=["memory.capacity=50000"]),
     "mixed": Case("Asterix mixed (CNN ++ RAM MLP, DDQN+PER)", ["asterix", "--encoder", "mixed", "--learner", "ddqn"],
                   steps=9000, learning_starts=3000, log_every=1000, extra=["memory.capacity=50000"]),
+    "ram": Case("Asterix RAM (MLP 128x128, DDQN+PER)", ["asterix", "--encoder", "ram", "--learner", "ddqn"],
+                steps=40000, learning_starts=10000, log_every=2000),
     "halfcheetah": Case("HalfCheetah SAC (gSDE)", ["halfcheetah", "--learner", "sac"],
                         steps=6000, learning_starts=2000, log_every=500),
 }
@@ -202,15 +204,19 @@ THREADS = (1, 2)
 def main() -> None:
     """Run the chosen cases and print the tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", nargs="+", default=list(CASES), choices=list(CASES))
+    parser.add_argument("--cases", nargs="+", default=["image", "mixed", "halfcheetah"], choices=list(CASES))
     parser.add_argument("--json", type=Path, help="also write the figures here (for scripts/actor_scaling_model.py)")
+    parser.add_argument("--threads", nargs="+", type=int, default=list(THREADS), choices=list(THREADS),
+                        help="learner torch threads to measure (both runs of a case)")
     args = parser.parse_args()
+    threads_measured = tuple(args.threads)
     figures: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for key in args.cases:
             case = CASES[key]
-            runs = {(actors, threads): run(case, actors, threads, Path(tmp)) for threads in THREADS for actors in (0, 1)}
-            alone = {threads: learner_alone(case, threads) for threads in THREADS}
+            runs = {(actors, threads): run(case, actors, threads, Path(tmp))
+                    for threads in threads_measured for actors in (0, 1)}
+            alone = {threads: learner_alone(case, threads) for threads in threads_measured}
             nbytes, micros = shipping_cost(case)
             acting = collector_alone(case)
             train = _config(case).train
@@ -227,15 +233,13 @@ def main() -> None:
     print()
     print("Agent steps/s (steady state, after learning_starts):")
     print()
-    print("| case | sync, 1 thread | sync, 2 threads | --actors 1, learner 1 thread | --actors 1, learner 2 threads | "
-          "actors / sync, 1 thread | actors / sync, 2 threads | best actors / sync default |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("| case | learner threads | sync | --actors 1 | actors / sync |")
+    print("|---|---:|---:|---:|---:|")
     for fig in figures.values():
-        r = {k: v["steps_per_sec"] for k, v in fig["runs"].items()}
-        best = max(r["actors1_threads1"], r["actors1_threads2"])
-        print(f"| {fig['name']} | {r['actors0_threads1']:.1f} | {r['actors0_threads2']:.1f} | {r['actors1_threads1']:.1f} | "
-              f"{r['actors1_threads2']:.1f} | {r['actors1_threads1'] / r['actors0_threads1']:.2f}x | "
-              f"{r['actors1_threads2'] / r['actors0_threads2']:.2f}x | {best / r['actors0_threads1']:.2f}x |")
+        for t in threads_measured:
+            sync, actor = fig["runs"][f"actors0_threads{t}"], fig["runs"][f"actors1_threads{t}"]
+            print(f"| {fig['name']} | {t} | {sync['steps_per_sec']:.1f} | {actor['steps_per_sec']:.1f} | "
+                  f"{actor['steps_per_sec'] / sync['steps_per_sec']:.2f}x |")
     print()
     print("Learner and transfer:")
     print()
@@ -243,7 +247,7 @@ def main() -> None:
           "replay ratio (actor run) | bytes/transition | µs/transition shipped | one collector alone steps/s |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for fig in figures.values():
-        for t in THREADS:
+        for t in threads_measured:
             actor, alone = fig["runs"][f"actors1_threads{t}"], fig["learner_alone_updates_per_sec"][str(t)]
             print(f"| {fig['name']} | {t} | {actor['updates_per_sec']:.1f} | {alone:.1f} | "
                   f"{actor['updates_per_sec'] / alone:.2f} | {actor['replay_ratio']:.2f} | "

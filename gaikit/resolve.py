@@ -20,14 +20,18 @@ from typing import Any, Mapping, Sequence
 import gymnasium as gym
 from pydantic import BaseModel, ValidationError
 
+from gaikit.core.components import Game
 from gaikit.core.config import RunConfig, TrainConfig, resolve_run_config
 from gaikit.core.config_checks import number_problem
 from gaikit.core.errors import ConfigError, RegistryError
 from gaikit.core.registry import Registry
+from gaikit.plugins.games.atari import ALE_ID
 from gaikit.plugins.games.gymnasium_game import gymnasium_spec
 
 #: The built-in game that plays any Gymnasium id.
 GYMNASIUM_GAME = "gymnasium"
+#: The built-in game family that plays any ``ALE/<Game>-v5`` id with Atari preprocessing.
+ATARI_GAME = "atari"
 #: Flags that map to ``train`` fields: flag -> field.
 TRAIN_FLAGS = {"--steps": "steps", "--seed": "seed", "--envs": "envs", "--actors": "actors"}
 
@@ -59,6 +63,8 @@ def resolve_game(registry: Registry, name: str) -> tuple[str, dict[str, Any]]:
     games = registry.names("games")
     if name in games:
         return name, {}
+    if ATARI_GAME in games and ALE_ID.match(name):
+        return ATARI_GAME, {"env_id": name}
     if GYMNASIUM_GAME in games and ensure_gymnasium_id(name):
         return GYMNASIUM_GAME, {"env_id": name}
     known = sorted(set(games) | set(gym.registry))
@@ -90,9 +96,9 @@ def field_help(model: type[BaseModel], field: str) -> str:
     return model.model_fields[field].description or ""
 
 
-def _provisional_defaults(registry: Registry, game: str, game_options: Mapping[str, Any],
-                          overrides: Sequence[str]) -> Path | None:
-    """The game's default YAML, from a game built with the options known so far."""
+def _provisional_game(registry: Registry, game: str, game_options: Mapping[str, Any],
+                      overrides: Sequence[str]) -> Game | None:
+    """The game built with the options known so far (for its default YAML files)."""
     spec = registry.get("games", game)
     options = dict(game_options)
     for text in overrides:
@@ -103,7 +109,7 @@ def _provisional_defaults(registry: Registry, game: str, game_options: Mapping[s
         config = spec.config.model_validate(options)
     except ValidationError:
         return None  # the full resolution reports the problem with file and field
-    return spec.build(config).default_config_path()
+    return spec.build(config)
 
 
 def resolve_cli_config(
@@ -116,13 +122,16 @@ def resolve_cli_config(
     overrides: Sequence[str],
     strategy_file: str | None = None,
     mods: Sequence[str] = (),
+    trace: list[Any] | None = None,
 ) -> RunConfig:
     """The run's config from GAME, ``--config``, component flags, train flags and ``--set``.
 
     ``train_flags`` maps ``--steps``/``--seed``/``--envs`` to values (``None``:
     not given); they are applied before ``--set``, so ``--set`` wins.
     ``--strategy`` replaces the strategy file; ``--mod`` directories are
-    appended after any the config files list.
+    appended after any the config files list. The game's tuned defaults for
+    the chosen learner (:meth:`Game.learner_defaults_path`) lie between its
+    defaults and ``--config``; ``trace`` receives the layers (``gaikit config show``).
     """
     game, game_options = resolve_game(registry, game_arg)
     flag_overrides = []
@@ -131,10 +140,11 @@ def resolve_cli_config(
             check_field(TrainConfig, flag, TRAIN_FLAGS[flag], value)
             flag_overrides.append(f"train.{TRAIN_FLAGS[flag]}={value}")
     all_overrides = [*flag_overrides, *overrides]
-    defaults = _provisional_defaults(registry, game, game_options, all_overrides)
+    built = _provisional_game(registry, game, game_options, all_overrides)
     config = resolve_run_config(
-        registry, game, defaults, config_file=config_file, choices=choices,
+        registry, game, built.default_config_path() if built else None, config_file=config_file, choices=choices,
         overrides=all_overrides, game_options=game_options,
+        learner_defaults=built.learner_defaults_path if built else None, trace=trace,
     )
     if strategy_file is not None or mods:
         strategy = config.strategy.model_copy(update={

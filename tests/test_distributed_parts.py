@@ -165,7 +165,7 @@ def test_shard_stores_each_collector_in_its_own_memory_and_samples_both():
         assert [len(m) for m in shard.memories] == [8, 8]
         seen = set()
         for _ in range(4):
-            batch = await shard.sample(8)
+            [batch] = await shard.sample(8)
             ids, _ = split_indices(batch.indices)
             seen |= set(ids.tolist())
             await shard.update_priorities(batch.indices, np.full(8, 3.0))
@@ -200,6 +200,23 @@ def test_shard_makes_the_learner_wait_for_inserts_and_stop_releases_everyone():
     asyncio.run(scenario())
 
 
+def test_shard_serves_several_batches_per_call_within_the_ratio():
+    async def scenario() -> None:
+        shard = _shard(ratio=4.0, min_size=16)
+        await shard.insert(0, _chunk(0), ChunkReport(0, 8))
+        await shard.insert(2, _chunk(0), ChunkReport(2, 8))
+        batches = await shard.sample(8, count=3)
+        assert len(batches) == 3 and all(len(b.rewards) == 8 for b in batches)
+        assert shard.limiter.samples == 24
+        assert not np.array_equal(batches[0].indices, batches[1].indices)  # independent draws
+        with pytest.raises(asyncio.TimeoutError):  # 3 more batches would exceed 16 * 4 + buffer
+            while True:
+                await asyncio.wait_for(shard.sample(8, count=3), timeout=0.05)
+        assert shard.limiter.samples <= 16 * 4 + shard.spec.error_buffer
+
+    asyncio.run(scenario())
+
+
 def test_shard_state_round_trips_memories_and_counts():
     async def scenario() -> None:
         shard = _shard(memory="uniform")
@@ -210,7 +227,7 @@ def test_shard_state_round_trips_memories_and_counts():
         other = _shard(memory="uniform")
         await other.load_state_dict(state)
         assert other.limiter.inserts == 16 and [len(m) for m in other.memories] == [8, 8]
-        a, b = await shard.sample(8), await other.sample(8)
+        [a], [b] = await shard.sample(8), await other.sample(8)
         np.testing.assert_array_equal(a.indices, b.indices)
         np.testing.assert_array_equal(a.obs, b.obs)
 

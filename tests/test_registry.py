@@ -88,7 +88,7 @@ def test_registered_plugin_is_listed_and_buildable(register_plugin, capsys):
     listed = json.loads(capsys.readouterr().out)
     coin = [c for c in listed["components"] if c["name"] == "coin"]
     assert coin == [{"kind": "selector", "name": "coin", "plugin": "gaikit-coin", "version": "",
-                     "description": "Flips a coin."}]
+                     "description": "Flips a coin.", "config_schema": CoinConfig.model_json_schema()}]
     kinds = {c["kind"] for c in listed["components"]}
     assert {"encoder", "memory", "learner", "selector", "game"} <= kinds
 

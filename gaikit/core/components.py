@@ -367,6 +367,16 @@ class Game(ABC):
         """The game's default run YAML (components, hyperparameters), if it ships one."""
         return None
 
+    def learner_defaults_path(self, learner: str) -> Path | None:
+        """Tuned defaults for this game played by ``learner`` (a layered YAML), if the game ships any.
+
+        Layered over :meth:`default_config_path` and under the user's
+        ``--config``, e.g. a zoo entry per Gymnasium id and learner. It may
+        choose other components (a continuous-action learner's selector) but
+        not another learner.
+        """
+        return None
+
     def features(self, env: gym.Env, obs: Any) -> dict[str, float]:
         """Named numeric features of the current state, for strategy agents.
 

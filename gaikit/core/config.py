@@ -11,8 +11,10 @@ carry defaults for every encoder it supports::
     encoder: {mixed: {fusion: end}, ram: {hidden: [128, 128]}}
     learner: {ddqn: {lr: 2.5e-4}}
 
-Resolution picks one name per component (CLI flag > ``--config`` > game
-default), merges the layers (later wins) and applies ``--set`` overrides,
+Resolution picks one name per component (CLI flag > ``--config`` > the
+game's tuned defaults for the chosen learner, e.g. a zoo entry > game
+default), merges the layers (pydantic defaults < game defaults < learner
+defaults < ``--config``; later wins) and applies ``--set`` overrides,
 whose paths address the *chosen* component: ``--set encoder.fusion=mid``.
 The result is a :class:`RunConfig`, saved flat in the run directory; that
 flat file is accepted as ``--config`` too (it is turned back into one layer).
@@ -30,7 +32,7 @@ from __future__ import annotations
 import copy
 import difflib
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Protocol
+from typing import Any, Callable, Iterable, Mapping, Protocol
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -102,6 +104,10 @@ class TrainConfig(BaseModel):
     chunk_steps: int = Field(
         64, ge=1, description="Vector-env steps a collector gathers before shipping them to the replay (with actors > 0)."
     )
+    batches_per_call: int = Field(
+        4, ge=1, description="Batches the learner fetches from a replay shard per request (with actors > 0): more "
+        "spread Ray's per-call cost, and new priorities reach the replay that many updates later."
+    )
     samples_per_insert: float | None = Field(
         None,
         ge=0.0,
@@ -170,7 +176,11 @@ class _Layer:
     here, before any layers are merged, so a later layer cannot hide them.
     """
 
-    def __init__(self, data: Any, source: str, lines: LineMap | None = None) -> None:
+    def __init__(self, data: Any, source: str, lines: LineMap | None = None, origin: str = "--config") -> None:
+        #: Which layer this is: ``game defaults``, ``zoo``, ``--config`` or ``--set``.
+        self.origin = origin
+        #: Per-path labels where one layer mixes sources (the ``--set`` layer: GAME argument, each --set).
+        self.path_sources: dict[tuple[str, ...], str] = {}
         if data is None:
             data = {}
         if not isinstance(data, dict):
@@ -421,10 +431,36 @@ def _has_path(data: Any, path: tuple[Any, ...]) -> bool:
     return True
 
 
-def load_layer_file(path: Path | str) -> _Layer:
-    """A user's ``--config FILE`` (or a game's defaults) as a validated layer."""
+def load_layer_file(path: Path | str, origin: str = "--config") -> _Layer:
+    """A user's ``--config FILE`` (or a game's defaults, ``origin``) as a validated layer."""
     data, lines = load_yaml_file(path)
-    return _Layer(data, str(path), lines)
+    return _Layer(data, str(path), lines, origin)
+
+
+def _merge_layers(layers: Iterable[_Layer]) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        merged = deep_merge(merged, layer.data)
+    return merged
+
+
+def _add_learner_layer(layers: list[_Layer], learner_defaults: Callable[[str], Path | None],
+                       choices: Mapping[str, str | None]) -> None:
+    """Insert the game's tuned defaults for the chosen learner right above the game defaults."""
+    merged = _merge_layers(layers)
+    learner = choices.get("learner") or (merged.get("components") or {}).get("learner")
+    agent = choices.get("agent") or (merged.get("components") or {}).get("agent", "learned")
+    if learner is None or agent != "learned":
+        return
+    path = learner_defaults(learner)
+    if path is None:
+        return
+    layer = load_layer_file(path, "zoo")
+    other = layer.data.get("components", {}).get("learner")
+    if other is not None and other != learner:
+        raise layer.fail(("components", "learner"), f"learner defaults for {learner!r} choose learner {other!r}")
+    at = 1 if layers and layers[0].origin == "game defaults" else 0
+    layers.insert(at, layer)
 
 
 def resolve_run_config(
@@ -436,29 +472,38 @@ def resolve_run_config(
     choices: Mapping[str, str | None] | None = None,
     overrides: Iterable[str] = (),
     game_options: Mapping[str, Any] | None = None,
+    learner_defaults: Callable[[str], Path | None] | None = None,
+    trace: list[_Layer] | None = None,
 ) -> RunConfig:
     """Resolve the layers into a validated :class:`RunConfig`.
 
+    Layers, later wins: pydantic defaults, ``game_defaults``, the game's tuned
+    defaults for the chosen learner (``learner_defaults(learner)``, e.g. a zoo
+    entry; the learner is the CLI choice, else ``--config``'s, else the game
+    default's), ``config_file``, then ``game_options`` and ``overrides``.
     ``choices`` maps ``agent``/``encoder``/``learner``/``memory``/``selector``
     to a CLI choice (``None``: keep the layered default). ``game_options``
     are set before ``--set`` (e.g. the Gymnasium id for a generic game).
+    ``trace``, if given, receives the layers in order (for ``gaikit config show``).
     """
     layers: list[_Layer] = []
     if game_defaults is not None:
-        layers.append(load_layer_file(game_defaults))
+        layers.append(load_layer_file(game_defaults, "game defaults"))
     if config_file is not None:
         layers.append(load_layer_file(config_file))
-    merged: dict[str, Any] = {}
-    for layer in layers:
-        merged = deep_merge(merged, layer.data)
+    if learner_defaults is not None:
+        _add_learner_layer(layers, learner_defaults, choices or {})
+    merged = _merge_layers(layers)
 
     components = dict(merged.get("components") or {})
     for key, value in (choices or {}).items():
         if value is not None:
             components[key] = value
     set_layer: dict[str, Any] = {}
+    path_sources: dict[tuple[str, ...], str] = {}
     if game_options:
         set_layer["game"] = dict(game_options)
+        path_sources.update({("game", key): "GAME argument" for key in game_options})
     for text in overrides:
         path, value = parse_override(text)
         if path[0] in COMPONENT_KINDS:
@@ -467,8 +512,12 @@ def resolve_run_config(
                 raise ConfigError(f"--set {text!r}: no {path[0]} is chosen for this run")
             path = [path[0], chosen, *path[1:]]
         _set_path(set_layer, path, value)
+        path_sources[tuple(path)] = f"--set {text}"
     merged = deep_merge(merged, set_layer)
-    layers.append(_Layer(set_layer, "--set"))
+    layers.append(_Layer(set_layer, "--set", origin="--set"))
+    layers[-1].path_sources = path_sources
+    if trace is not None:
+        trace.extend(layers)
     for layer in layers:
         if layer.game_name is not None and layer.game_name != game:
             raise ConfigError(f"{layer.source}: a run config of game {layer.game_name!r}, but the game is {game!r}")

@@ -109,21 +109,29 @@ class ReplayShard:
             changed.notify_all()
         return True
 
-    async def sample(self, batch_size: int) -> Batch | None:
-        """A batch once the rate limiter allows (``None`` once the run stopped)."""
+    async def sample(self, batch_size: int, count: int = 1) -> list[Batch] | None:
+        """``count`` batches once the rate limiter allows them all (``None`` once the run stopped).
+
+        Several batches per call spread Ray's per-call cost over several
+        learner updates (see :class:`RemoteReplay`).
+        """
         changed = self._condition()
         async with changed:
             await changed.wait_for(lambda: self.stopped or (
-                self.limiter.can_sample(batch_size) and self._sampleable() >= batch_size))
+                self.limiter.can_sample(batch_size * count) and self._sampleable() >= batch_size))
             if self.stopped:
                 return None
-            sizes = np.array([len(memory) for memory in self.memories], dtype=np.float64)
-            counts = self.rng.multinomial(batch_size, sizes / sizes.sum())
-            chosen = [k for k in range(len(self.memories)) if counts[k] > 0]
-            batch = concat_batches([self.memories[k].sample(int(counts[k])) for k in chosen], chosen)
-            self.limiter.sampled(batch_size)
+            batches = [self._sample_one(batch_size) for _ in range(count)]
+            self.limiter.sampled(batch_size * count)
             changed.notify_all()
-        return batch
+        return batches
+
+    def _sample_one(self, batch_size: int) -> Batch:
+        """One batch drawn from the memories in proportion to their sizes."""
+        sizes = np.array([len(memory) for memory in self.memories], dtype=np.float64)
+        counts = self.rng.multinomial(batch_size, sizes / sizes.sum())
+        chosen = [k for k in range(len(self.memories)) if counts[k] > 0]
+        return concat_batches([self.memories[k].sample(int(counts[k])) for k in chosen], chosen)
 
     async def update_priorities(self, indices: np.ndarray, priorities: np.ndarray) -> None:
         """New priorities for sampled transitions (indices as :meth:`sample` tagged them)."""
@@ -188,36 +196,50 @@ def _writable(batch: Batch) -> Batch:
 class RemoteReplay(Memory):
     """The driver's Memory over Ray replay shards: samples round-robin, keeping batches prefetched.
 
-    :meth:`sample` returns the oldest prefetched batch; ``prefetch`` sample
-    requests stay in flight so the learner rarely waits on a round trip.
-    :meth:`poll` is the non-blocking form the actor–learner loop uses.
+    Each request asks a shard for ``batches_per_call`` batches, and
+    ``prefetch`` requests stay in flight, so the learner rarely waits on a
+    round trip and pays Ray's per-call cost once per ``batches_per_call``
+    updates. New priorities are sent the same way: gathered, and shipped
+    with each new request (so they lag the update that computed them by up
+    to ``batches_per_call * prefetch`` updates, as in Ape-X's learner).
+    :meth:`sample` returns the oldest fetched batch; :meth:`poll` is the
+    non-blocking form the actor–learner loop uses.
     """
 
-    def __init__(self, ray: Any, shards: list[Any], batch_size: int, prefetch: int = 2) -> None:
+    def __init__(self, ray: Any, shards: list[Any], batch_size: int, prefetch: int = 2,
+                 batches_per_call: int = 1) -> None:
         self.ray, self.shards, self.batch_size, self.prefetch = ray, shards, batch_size, prefetch
+        self.batches_per_call = batches_per_call
         self._next_shard = 0
         self._in_flight: list[tuple[int, Any]] = []
+        self._ready: list[Batch] = []
+        self._pending: list[tuple[np.ndarray, np.ndarray]] = []
         self._snapshot_reports: list[ChunkReport] = []
 
     def _request(self) -> None:
+        if len(self._in_flight) < self.prefetch:
+            self.flush_priorities()
         while len(self._in_flight) < self.prefetch:
             shard = self._next_shard
             self._next_shard = (shard + 1) % len(self.shards)
-            self._in_flight.append((shard, self.shards[shard].sample.remote(self.batch_size)))
+            self._in_flight.append((shard, self.shards[shard].sample.remote(self.batch_size, self.batches_per_call)))
 
     def poll(self, timeout: float) -> Batch | None:
-        """The next batch if one arrives within ``timeout`` seconds, else ``None``."""
-        self._request()
-        shard, ref = self._in_flight[0]
-        ready, _ = self.ray.wait([ref], timeout=timeout)
-        if not ready:
-            return None
-        self._in_flight.pop(0)
-        batch = self.ray.get(ref)
-        if batch is None:
-            raise GaikitError("the replay stopped while the learner was sampling")
-        batch.indices = np.asarray(batch.indices, dtype=np.int64) * len(self.shards) + shard
-        return _writable(batch)
+        """The next batch if one is fetched or arrives within ``timeout`` seconds, else ``None``."""
+        if not self._ready:
+            self._request()
+            shard, ref = self._in_flight[0]
+            ready, _ = self.ray.wait([ref], timeout=timeout)
+            if not ready:
+                return None
+            self._in_flight.pop(0)
+            batches = self.ray.get(ref)
+            if batches is None:
+                raise GaikitError("the replay stopped while the learner was sampling")
+            for batch in batches:
+                batch.indices = np.asarray(batch.indices, dtype=np.int64) * len(self.shards) + shard
+                self._ready.append(_writable(batch))
+        return self._ready.pop(0)
 
     def add(self, transition: Transition) -> None:
         """Collectors insert directly into the shards; the driver never adds."""
@@ -233,12 +255,20 @@ class RemoteReplay(Memory):
         return batch
 
     def update_priorities(self, indices: np.ndarray, priorities: np.ndarray) -> None:
-        """Send new priorities to the shards the indices came from (without waiting)."""
-        indices = np.asarray(indices, dtype=np.int64)
+        """Keep new priorities to send with the next request (or :meth:`flush_priorities`)."""
+        self._pending.append((np.asarray(indices, dtype=np.int64), np.asarray(priorities)))
+
+    def flush_priorities(self) -> None:
+        """Send the kept priorities to the shards their indices came from (without waiting)."""
+        if not self._pending:
+            return
+        indices = np.concatenate([i for i, _ in self._pending])
+        priorities = np.concatenate([p for _, p in self._pending])
+        self._pending = []
         local, shard_ids = np.divmod(indices, len(self.shards))
         for shard in np.unique(shard_ids):
             rows = shard_ids == shard
-            self.shards[int(shard)].update_priorities.remote(local[rows], np.asarray(priorities)[rows])
+            self.shards[int(shard)].update_priorities.remote(local[rows], priorities[rows])
 
     def __len__(self) -> int:
         """Sampleable transitions over all shards."""
@@ -250,6 +280,7 @@ class RemoteReplay(Memory):
 
     def state_dict(self) -> StateDict:
         """Every shard's state; the chunk reports taken with it wait in :meth:`take_snapshot_reports`."""
+        self.flush_priorities()  # Ray runs one caller's calls to an actor in order: the snapshot holds them
         snapshots = self.ray.get([shard.snapshot.remote() for shard in self.shards])
         self._snapshot_reports += [report for _, reports in snapshots for report in reports]
         return {"shards": [state for state, _ in snapshots]}

@@ -135,7 +135,8 @@ class ActorLearnerRunner(Runner):
         insert_size = train.chunk_steps * train.envs
         min_size = max(train.learning_starts, train.batch_size) // shards
         self.min_size_total = min_size * shards
-        buffer = error_buffer_for(ratio, min_size, insert_size=insert_size, batch_size=train.batch_size,
+        buffer = error_buffer_for(ratio, min_size, insert_size=insert_size,
+                                  batch_size=train.batch_size * train.batches_per_call,
                                   tolerance=train.rate_tolerance)
         memory = _slot_memory(registry, config.memory, self.actors)
         shard_actor = ray.remote(num_cpus=0)(ReplayShard)
@@ -155,7 +156,7 @@ class ActorLearnerRunner(Runner):
             collector_actor.remote(i, self.actors, data, collector_seed(train.seed, i, start_step))
             for i in range(self.actors)
         ]
-        self.replay = RemoteReplay(ray, self.shards, train.batch_size)
+        self.replay = RemoteReplay(ray, self.shards, train.batch_size, batches_per_call=train.batches_per_call)
         self.chunk_steps = train.chunk_steps
         self._wait_started()
         self._run_refs: dict[Any, int] = {}

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 from torch import nn
 
 from gaikit.core.components import Encoder, TensorObservation
-from gaikit.core.errors import GaikitError
+from gaikit.core.errors import ConfigError, GaikitError
 from gaikit.core.hookspecs import Register
 
 _ACTIVATIONS: dict[str, type[nn.Module]] = {"relu": nn.ReLU, "tanh": nn.Tanh}
@@ -27,6 +27,9 @@ class VectorEncoderConfig(BaseModel):
         description="Widths of the hidden layers; [] passes the flattened observation through.",
     )
     activation: Literal["relu", "tanh"] = Field("relu", description="Non-linearity after each hidden layer.")
+    allow_pixels: bool = Field(
+        False, description="Opt in to an MLP on image-shaped uint8 observations (off: a config error; use --encoder image)."
+    )
 
 
 class VectorEncoder(Encoder):
@@ -68,7 +71,17 @@ def make_vector_encoder(observation_space: gym.Space, config: VectorEncoderConfi
             f"encoder 'vector' needs a Box observation space, got {type(observation_space).__name__}; "
             "choose an encoder for this space (e.g. --encoder image or mixed)"
         )
+    if not config.allow_pixels and _image_shaped(observation_space):
+        raise ConfigError(
+            f"encoder 'vector' would build an MLP on raw pixels {observation_space.shape}; use --encoder image "
+            "(or --set encoder.vector.allow_pixels=true to really want it)"
+        )
     return VectorEncoder(observation_space, config)
+
+
+def _image_shaped(space: gym.spaces.Box) -> bool:
+    """uint8 with at least two axes of 32 or more (an image, not a RAM stack)."""
+    return space.dtype == np.uint8 and sum(1 for n in space.shape if n >= 32) >= 2
 
 
 def register(register_fn: Register) -> None:

@@ -9,10 +9,11 @@ from __future__ import annotations
 from gaikit.core.hookspecs import Register, hookimpl
 from gaikit.plugins.games import gymnasium_game
 from gaikit.plugins.games import asterix
+from gaikit.plugins.games import atari
 from gaikit.plugins.games import halfcheetah
 from gaikit.plugins.games.realm import game as realm
 
-MODULES = (gymnasium_game, asterix, halfcheetah, realm,)
+MODULES = (gymnasium_game, asterix, atari, halfcheetah, realm,)
 
 
 @hookimpl

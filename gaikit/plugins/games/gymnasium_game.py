@@ -25,6 +25,7 @@ from gaikit.core.components import Game, StateDict
 from gaikit.core.hookspecs import Register
 from gaikit.core.errors import CheckpointError, GaikitError
 from gaikit.plugins.games.env_state import capture_env_state, restore_env_state
+from gaikit.plugins.games.gymnasium_zoo import zoo_defaults_path
 
 DEFAULTS_FILE = Path(__file__).with_name("gymnasium_defaults.yaml")
 #: Namespace of the ids that :func:`register_env_factory` gives Python envs.
@@ -134,6 +135,10 @@ class GymnasiumGame(Game):
     def default_config_path(self) -> Path:
         """The shipped DDQN defaults (tuned on CartPole-v1)."""
         return DEFAULTS_FILE
+
+    def learner_defaults_path(self, learner: str) -> Path | None:
+        """The zoo entry for this id and ``learner``, else the learner's generic defaults (:mod:`.gymnasium_zoo`)."""
+        return zoo_defaults_path(self.config.env_id, learner)
 
     def env_state(self, env: gym.Env) -> StateDict | None:
         """Snapshot of a classic-control style env; ``None`` if it holds state we cannot capture."""
