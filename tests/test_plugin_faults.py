@@ -14,26 +14,11 @@ import pytest
 from gaikit import hookimpl
 from gaikit.cli import main
 from gaikit.core import registry as registry_module
-from gaikit.core.registry import build_registry, get_registry, make_plugins, plugin_manager
+from gaikit.core.registry import build_registry, get_registry, make_plugins
 
 TINY = ["--steps", "20", "--set", "train.learning_starts=10", "--set", "train.batch_size=4",
         "--set", "train.eval_every=0", "--set", "train.log_every=10", "--set", "train.threads=1",
         "--set", "encoder.hidden=[4]"]
-
-
-@pytest.fixture
-def register_plugin():
-    """Register plugin objects on the process plugin manager; unregister them after the test."""
-    pm = plugin_manager()
-    names: list[str] = []
-
-    def register(plugin: object, name: str) -> None:
-        pm.register(plugin, name=name)
-        names.append(name)
-
-    yield register
-    for name in names:
-        pm.unregister(name=name)
 
 
 @pytest.fixture

@@ -63,21 +63,6 @@ class BadFactoryPlugin:
         register("not-callable", 42)
 
 
-@pytest.fixture
-def register_plugin():
-    """Register plugin objects on the process plugin manager; unregister them after the test."""
-    pm = plugin_manager()
-    names: list[str] = []
-
-    def register(plugin: object, name: str) -> None:
-        pm.register(plugin, name=name)
-        names.append(name)
-
-    yield register
-    for name in names:
-        pm.unregister(name=name)
-
-
 def test_registered_plugin_is_listed_and_buildable(register_plugin, capsys):
     assert "coin" not in get_registry().names("selectors")
     register_plugin(CoinPlugin(), "gaikit-coin")
