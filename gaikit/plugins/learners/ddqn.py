@@ -11,13 +11,15 @@ One update, top to bottom (:meth:`DDQN.update`)::
 ``r`` and ``discount`` come from the memory, which already folds n-step
 returns and termination into them (see :class:`gaikit.core.components.Batch`).
 ``w`` are the memory's importance weights (ones for uniform replay).
-Gradients come from autograd; Adam is ``torch.optim.Adam``.
+Gradients come from autograd; Adam is ``torch.optim.Adam``. With
+``precision: bf16-mixed`` the forward passes run under ``torch.autocast`` in
+bfloat16; the loss, targets, gradients, weights and Adam's moments stay float32.
 """
 
 from __future__ import annotations
 
 import copy
-from typing import Callable
+from typing import Callable, Literal
 
 import gymnasium as gym
 import numpy as np
@@ -37,6 +39,7 @@ from gaikit.core.components import (
 from gaikit.core.errors import CheckpointError, GaikitError
 from gaikit.core.hookspecs import Register
 from gaikit.core.tensors import as_tensor_obs
+from gaikit.plugins.learners.greedy_policy import DiscreteGreedyPolicy
 from gaikit.plugins.learners.q_network import QNetwork
 
 #: Version of the layout :meth:`DDQN.state_dict` writes (its ``"format"`` entry).
@@ -62,6 +65,11 @@ class DDQNConfig(BaseModel):
     dueling: bool = Field(False, description="Dueling head: V(s) + A(s,a) - mean A.")
     head_hidden: list[PositiveInt] = Field(default_factory=list, description="Hidden widths of the Q head.")
     device: str = Field("cpu", description="Torch device for the networks, e.g. cpu or cuda.")
+    precision: Literal["float32", "bf16-mixed"] = Field(
+        "float32",
+        description="bf16-mixed: the update's forward passes under torch.autocast in bfloat16 (AMX, tensor "
+        "cores); loss, targets, gradients, weights and Adam stay float32 (Lightning's name for it).",
+    )
 
 
 class DDQN(Learner):
@@ -121,8 +129,8 @@ class DDQN(Learner):
         discounts = torch.as_tensor(np.asarray(batch.discounts), dtype=torch.float32, device=device)
         weights = torch.as_tensor(np.asarray(batch.weights), dtype=torch.float32, device=device)
 
-        with torch.no_grad():
-            next_q_target = self.target(next_obs)
+        with torch.no_grad(), self._autocast():
+            next_q_target = self.target(next_obs).float()
             if config.double:  # the online net picks a*, the target net evaluates it
                 next_actions = self.online(next_obs).argmax(dim=1, keepdim=True)
                 next_value = next_q_target.gather(1, next_actions).squeeze(1)
@@ -130,7 +138,9 @@ class DDQN(Learner):
                 next_value = next_q_target.max(dim=1).values
             target = rewards + discounts * next_value
 
-        q_taken = self.online(obs).gather(1, actions.unsqueeze(1)).squeeze(1)
+        with self._autocast():
+            q_all = self.online(obs)
+        q_taken = q_all.float().gather(1, actions.unsqueeze(1)).squeeze(1)
         per_sample = F.huber_loss(q_taken, target, reduction="none", delta=config.huber_delta)
         loss = (weights * per_sample).mean()
 
@@ -155,6 +165,11 @@ class DDQN(Learner):
         n = len(td_abs)
         metrics = dict(zip(("loss", "q_mean", "target_mean", "td_abs_mean", "grad_norm"), on_host[n:].tolist()))
         return UpdateResult(metrics=metrics, td_errors=on_host[:n])
+
+    def _autocast(self) -> torch.autocast:
+        """The update's forward passes in bfloat16 when ``precision: bf16-mixed``; a no-op context otherwise."""
+        enabled = self.config.precision == "bf16-mixed"
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=enabled)
 
     @torch.no_grad()
     def _update_target(self) -> None:
@@ -221,6 +236,10 @@ class DDQN(Learner):
     def encoder_parameter_count(self) -> int:
         """Trainable parameters of the online encoder."""
         return self.online.encoder.parameter_count()
+
+    def greedy_policy_module(self) -> DiscreteGreedyPolicy:
+        """``obs -> (action, q_values)``: argmax of the online network's Q-values (what ``gaikit export`` writes)."""
+        return DiscreteGreedyPolicy(self.online, self.action_start)
 
 
 def register(register_fn: Register) -> None:
