@@ -12,6 +12,7 @@ From Python (see :mod:`gaikit.api`)::
     agent = gaikit.load(run.dir)
     action = agent.predict(obs)
     gaikit.evaluate(run.dir, episodes=10)
+    gaikit.export_policy(run.dir, "onnx")   # the greedy policy as a standalone file
 
 ``import gaikit`` stays cheap: the API's modules (torch, gymnasium, the
 plugins) are imported on first use.
@@ -31,17 +32,22 @@ from gaikit.core.hookspecs import hookimpl  # noqa: E402  (re-export for plugin 
 
 if TYPE_CHECKING:
     from gaikit.api import Run, evaluate, load, train
+    from gaikit.export import export_run as export_policy
 
-__all__ = ["__version__", "hookimpl", "train", "load", "evaluate", "Run"]
+__all__ = ["__version__", "hookimpl", "train", "load", "evaluate", "Run", "export_policy"]
 
 #: Public names served lazily from :mod:`gaikit.api`.
 _API = ("train", "load", "evaluate", "Run")
 
 
 def __getattr__(name: str) -> Any:
-    """``gaikit.train`` and friends, imported from :mod:`gaikit.api` on first access."""
+    """``gaikit.train`` and friends (and ``export_policy``, :func:`gaikit.export.export_run`), imported on first access."""
     if name in _API:
         from gaikit import api
 
         return getattr(api, name)
+    if name == "export_policy":
+        from gaikit.export import export_run
+
+        return export_run
     raise AttributeError(f"module 'gaikit' has no attribute {name!r}")

@@ -180,7 +180,7 @@ def evaluate(
     game = build_game(config, get_registry())
     envs = game.make_vector_env(1, seed=seed)
     try:
-        result = play(loaded, envs, episodes, seed, step=step)
+        result = play(loaded, envs, episodes, seed, step=step, epsilon=config.train.eval_epsilon)
     finally:
         envs.close()
     assert result is not None  # no stop condition was given
@@ -258,7 +258,7 @@ def _run(outcome: Outcome, target: Path) -> Run:
     agent = outcome.agent
     config = load_run_config(target)
     if agent is not None:
-        agent.run_config = config  # type: ignore[attr-defined]  (what evaluate(agent) plays)
+        setattr(agent, "run_config", config)  # gaikit's own attribute on the plugin's agent: what evaluate(agent) plays
     return Run(target, agent, result.status, result.final_eval, result.step, result.checkpoint, config)
 
 
@@ -296,7 +296,7 @@ def _load(run_dir: Path, env: GameLike | None) -> tuple[Agent, RunConfig, Path]:
     finally:
         built.envs.close()
     agent = built.agent
-    agent.run_config = config  # type: ignore[attr-defined]
+    setattr(agent, "run_config", config)  # read back by _config_of
     if hasattr(agent, "step"):
         agent.step = int(state["step"])
     return agent, config, checkpoint

@@ -252,6 +252,6 @@ def test_import_gaikit_stays_cheap_and_exports_the_api() -> None:
     code = ("import sys, gaikit; heavy = [m for m in ('torch', 'gymnasium', 'gaikit.api') if m in sys.modules]; "
             "print(heavy, sorted(gaikit.__all__))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[] ['Run', '__version__', 'evaluate', 'hookimpl', 'load', 'train']"
-    for name in ("train", "load", "evaluate", "Run"):
+    assert out.strip() == "[] ['Run', '__version__', 'evaluate', 'export_policy', 'hookimpl', 'load', 'train']"
+    for name in ("train", "load", "evaluate", "Run", "export_policy"):
         assert getattr(gaikit, name).__doc__

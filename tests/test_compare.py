@@ -67,11 +67,13 @@ def test_cli_prints_markdown_to_stdout(two_runs, tmp_path, capsys) -> None:
     assert (out / "violin_plot.png").is_file()
 
 
-def test_cli_default_out_dir_is_timestamped(two_runs, tmp_path, monkeypatch, capsys) -> None:
+def test_cli_default_out_dir_is_timestamped_under_runs(two_runs, tmp_path, monkeypatch, capsys) -> None:
     monkeypatch.chdir(tmp_path)
     assert main(["compare", str(two_runs[0])]) == 0
-    made = [p for p in tmp_path.iterdir() if p.name.startswith("compare-")]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("compare-")]  # not in the current directory
+    made = [p for p in (tmp_path / "runs").iterdir() if p.name.startswith("compare-")]
     assert len(made) == 1 and (made[0] / SUMMARY_FILE).is_file()
+    assert f"runs/{made[0].name}/{SUMMARY_FILE}" in capsys.readouterr().err
 
 
 def test_same_directory_names_are_told_apart(tmp_path) -> None:

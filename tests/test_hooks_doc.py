@@ -43,12 +43,13 @@ def test_contracts_doc_is_current(gen: ModuleType) -> None:
 def test_every_hook_the_plugin_manager_knows_is_documented_with_its_signature(gen: ModuleType) -> None:
     pm = make_plugins(load_entry_points=False).manager
     specified = sorted(name for name in vars(pm.hook) if name.startswith("gaikit_"))
-    assert specified == sorted(f"gaikit_register_{kind}" for kind in KINDS)
+    assert specified == sorted([*(f"gaikit_register_{kind}" for kind in KINDS), "gaikit_run_event"])
     doc = (ROOT / "docs" / "hooks.md").read_text(encoding="utf-8")
     documented = re.findall(r"^## `(gaikit_\w+)`$", doc, flags=re.M)
     assert sorted(documented) == specified
     for name in specified:
-        assert f"{name}(register: Register) -> None" in doc
+        params = "event: RunEvent" if name == "gaikit_run_event" else "register: Register"
+        assert f"{name}({params}) -> None" in doc
 
 
 def test_a_changed_docstring_is_detected(gen: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,4 +1,4 @@
-"""Command-line interface: ``gaikit run | eval | plugins | compare | strategy | odds | explain``.
+"""Command-line interface: ``gaikit run | eval | export | plugins | compare | strategy | odds | explain``.
 
 Each command lives in its own module and attaches itself to :data:`app`;
 :func:`main` turns every :class:`~gaikit.core.errors.GaikitError` into one

@@ -10,7 +10,6 @@ import gymnasium as gym
 import typer
 
 from gaikit.cli.app import app
-from gaikit.cli.run import load_run_config
 from gaikit.core.build import build_run, check_agent_kind
 from gaikit.core.checkpoint import load_latest_checkpoint
 from gaikit.core.components import Game
@@ -18,6 +17,7 @@ from gaikit.core.errors import ConfigError, GaikitError
 from gaikit.core.evaluation import EVAL_SEED_OFFSET, evaluate
 from gaikit.core.registry import get_registry
 from gaikit.core.video import play_episodes, record_video
+from gaikit.training import load_run_config
 
 
 #: Most greedy episodes one ``gaikit eval`` plays (a typo of a few extra digits must not run for days).
@@ -73,11 +73,13 @@ def eval_command(
             raise
     try:
         built.agent.load_state_dict(state["agent"])
-        result = evaluate(built.agent, built.envs, episodes, seed, step=int(state["step"]))
+        result = evaluate(built.agent, built.envs, episodes, seed, step=int(state["step"]),
+                          epsilon=config.train.eval_epsilon)
     finally:
         built.envs.close()
     s = result.summary()
-    typer.echo(f"{built.game.name}: {checkpoint.name}, {s['episodes']} greedy episodes (seed {seed})")
+    policy = "greedy" if config.train.eval_epsilon == 0 else f"epsilon-{config.train.eval_epsilon:g} greedy"
+    typer.echo(f"{built.game.name}: {checkpoint.name}, {s['episodes']} {policy} episodes (seed {seed})")
     typer.echo(f"mean {s['mean']:.2f}  std {s['std']:.2f}  min {s['min']:.2f}  max {s['max']:.2f}  "
                f"mean length {s['mean_length']:.1f}")
     if video:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
 import typer
@@ -100,11 +100,11 @@ def odds_command(
     if simulate is not None:
         sim, err = simulate_win_probabilities(base, randomness, simulate, np.random.default_rng(seed), distribution, ranks=ranks)
     f = 1.0 + randomness
-    rows = []
+    rows: list[dict[str, Any]] = []
     for i, name in enumerate(names):
         x = float(base[i])
-        row = {"option": name, "score": x, "tier": tiers[i] if tiers else None,
-               "range": [x / f, x * f] if x > 0 else [x, x], "exact": float(exact[i])}
+        row: dict[str, Any] = {"option": name, "score": x, "tier": tiers[i] if tiers else None,
+                               "range": [x / f, x * f] if x > 0 else [x, x], "exact": float(exact[i])}
         if sim is not None and err is not None:
             row.update({"simulated": float(sim[i]), "stderr": float(err[i])})
         rows.append(row)

@@ -14,6 +14,7 @@ from typing import Any, Optional
 import typer
 
 from gaikit.cli.app import app
+from gaikit.cli.run_budget import budget_lines
 from gaikit.core.build import check_agent_kind
 from gaikit.core.config import StrategyConfig, TrainConfig
 from gaikit.core.errors import ConfigError
@@ -38,7 +39,8 @@ def _report(result: RunResult, run_dir: Path, total: int) -> int:
         typer.echo(f"interrupted at step {result.step:,}/{total:,}; checkpoint written to {result.checkpoint}")
         typer.echo(f"resume with: gaikit run --resume {run_dir}")
         return 128 + (result.signum or signal.SIGINT)  # 130 after Ctrl-C, 143 after SIGTERM
-    line = f"finished {result.step:,} steps; checkpoint {result.checkpoint}"
+    done = "stopped early after" if result.status == "stopped early" else "finished"  # train.early_stop
+    line = f"{done} {result.step:,} steps; checkpoint {result.checkpoint}"
     if result.final_eval:
         e = result.final_eval
         line += f"; final eval mean {e['mean']:.2f} ± {e['std']:.2f} over {e['episodes']} episodes"
@@ -105,4 +107,7 @@ def run_command(
     )
     target = run_dir if run_dir is not None else default_run_dir(game, resolved)
     check_new_run_dir(target, f"--resume {target}")
+    if resolved.agent == "learned":
+        for line in budget_lines(resolved):
+            typer.echo(line)
     return _exit_code(start_run(resolved, registry, target, typer.echo, ray_address), target)

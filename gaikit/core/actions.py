@@ -23,16 +23,18 @@ class ActionAdapter:
     def __init__(self, space: gym.Space, num_envs: int) -> None:
         self.space = space
         self.num_envs = num_envs
+        self.dtype: np.dtype | None
+        self.low: np.ndarray | None = None
+        self.high: np.ndarray | None = None
         if isinstance(space, gym.spaces.Discrete):
             self.shape: tuple[int, ...] = (num_envs,)
             self.dtype = np.dtype(np.int64)
-            self.low = self.high = None
         else:
             self.shape = (num_envs, *(space.shape or ()))
             self.dtype = np.dtype(space.dtype) if space.dtype is not None else None
-            is_box = isinstance(space, gym.spaces.Box)
-            self.low = np.broadcast_to(space.low, self.shape).astype(self.dtype) if is_box else None
-            self.high = np.broadcast_to(space.high, self.shape).astype(self.dtype) if is_box else None
+            if isinstance(space, gym.spaces.Box):
+                self.low = np.broadcast_to(space.low, self.shape).astype(self.dtype)
+                self.high = np.broadcast_to(space.high, self.shape).astype(self.dtype)
 
     def __call__(self, actions: np.ndarray) -> np.ndarray:
         """``actions`` as the env expects them (see the module docstring)."""

@@ -115,6 +115,13 @@ def effective_config(config: RunConfig, agent: Agent) -> RunConfig:
     return config.model_copy(update={"memory": config.memory.model_copy(update={"options": options})})
 
 
+def check_eval_epsilon(epsilon: float, action_space: gym.Space) -> None:
+    """``train.eval_epsilon`` > 0 draws random actions, which only discrete action spaces have here."""
+    if epsilon > 0 and not isinstance(action_space, gym.spaces.Discrete):
+        raise ConfigError(f"train.eval_epsilon: {epsilon:g} needs a Discrete action space, this game has "
+                          f"{type(action_space).__name__}; set it to 0")
+
+
 def check_agent_kind(registry: Registry, kind: str) -> ComponentSpec:
     """The registered agent kind ``kind``; an unknown kind is a clear error listing the known ones."""
     known = registry.names("agents")
@@ -172,6 +179,7 @@ def build_run(
     try:
         if check_memory:
             check_run_memory(config, envs.single_observation_space, envs.single_action_space)
+        check_eval_epsilon(config.train.eval_epsilon, envs.single_action_space)
         seed_everything(seed)
         ctx = AgentContext(config, registry, game, envs.single_observation_space, envs.single_action_space,
                            num_envs, seed)

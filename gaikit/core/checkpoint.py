@@ -201,7 +201,8 @@ def _save(root: Path, step: int, tree: Any, tensors: dict[str, torch.Tensor], ar
     tmp.mkdir()
     _write_atomic(tmp / "state.json", lambda h: h.write(json.dumps(tree).encode("utf-8")))
     _write_atomic(tmp / "tensors.pt", lambda h: torch.save(tensors, h))
-    _write_atomic(tmp / "arrays.npz", lambda h: np.savez(h, **arrays))
+    # numpy's stubs type **kwds like its allow_pickle: bool; split_state's keys are "a0", "a1", ...
+    _write_atomic(tmp / "arrays.npz", lambda h: np.savez(h, **arrays))  # type: ignore[arg-type]
     files = {name: {"bytes": (tmp / name).stat().st_size, "sha256": _sha256(tmp / name)} for name in FILES}
     manifest = {"format": FORMAT, "step": int(step), "files": files}
     _write_atomic(tmp / "manifest.json", lambda h: h.write(json.dumps(manifest, indent=1).encode("utf-8")))
@@ -310,8 +311,8 @@ def usable_checkpoints(run_dir: Path, skip: Iterable[tuple[str, ...]] = (),
             problems.append(f"{path.name}: {exc}")
             pending.append((path, exc))
             continue
-        for bad, exc in pending:
-            warn(f"checkpoint {bad} is unusable ({exc}); using {path.name} instead")
+        for bad, error in pending:
+            warn(f"checkpoint {bad} is unusable ({error}); using {path.name} instead")
         pending = []
         yield path, state
     raise CheckpointError(f"{run_dir}: no usable checkpoint ({'; '.join(problems)})")

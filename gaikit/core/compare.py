@@ -7,6 +7,11 @@ and high score. The plots, one line or one box per run, are: total reward per
 episode, its moving average, a box plot and a violin plot of the episode
 rewards. :func:`compare_runs` writes ``summary.csv`` and the PNGs and returns
 the Markdown table.
+
+Which episodes are scored (``episodes``): ``train``, the training episodes
+of ``episodes.csv`` (the exploring policy), or ``eval``, the evaluation
+episodes of ``metrics.jsonl``'s eval rows (the evaluation policy; see
+:mod:`gaikit.core.eval_episodes`).
 """
 
 from __future__ import annotations
@@ -20,13 +25,22 @@ from typing import Sequence
 import numpy as np
 
 from gaikit.core.errors import GaikitError
-from gaikit.core.metrics import EPISODES_FILE
+from gaikit.core.eval_episodes import read_eval_episodes
+from gaikit.core.metrics import EPISODES_FILE, METRICS_FILE
 from gaikit.core.plots import moving_average
 
 #: Columns ``episodes.csv`` must have for a comparison.
 REQUIRED_COLUMNS = ("step", "return")
 SUMMARY_FILE = "summary.csv"
 PLOT_FILES = ("total_reward.png", "moving_average.png", "box_plot.png", "violin_plot.png")
+#: The episodes a comparison can score, and what each one is.
+EPISODE_SOURCES = {
+    "train": f"training episodes ({EPISODES_FILE}: every episode played while training, exploration on)",
+    "eval": f"evaluation episodes ({METRICS_FILE} eval rows: every episode of each periodic and final "
+            "evaluation, greedy or at train.eval_epsilon)",
+}
+#: The episodes scored when none are asked for.
+DEFAULT_EPISODES = "train"
 
 
 @dataclass(frozen=True)
@@ -58,17 +72,40 @@ class Comparison:
     summaries: list[RunSummary]
     markdown: str
     files: list[Path]
+    episodes: str = DEFAULT_EPISODES
 
 
-def load_run(path: Path | str, name: str | None = None, until: int | None = None) -> RunEpisodes:
-    """Read a run directory's ``episodes.csv``; clear errors for missing, malformed or empty runs.
+def episodes_header(episodes: str) -> str:
+    """The line that says which episodes a comparison scores and how to score the others."""
+    check_episodes(episodes)
+    other = next(name for name in EPISODE_SOURCES if name != episodes)
+    default = " (the default)" if episodes == DEFAULT_EPISODES else ""
+    other_kind = EPISODE_SOURCES[other].split(" (")[0]
+    return f"Scoring the {EPISODE_SOURCES[episodes]}{default}; --episodes {other} scores the {other_kind} instead."
 
-    With ``until``, only the episodes that finished at or before env step
-    ``until`` count: runs of different lengths compared at the same budget.
+
+def check_episodes(episodes: str) -> None:
+    """A one-line error unless ``episodes`` is ``train`` or ``eval``."""
+    if episodes not in EPISODE_SOURCES:
+        raise GaikitError(f"--episodes {episodes!r}: expected one of {', '.join(EPISODE_SOURCES)}")
+
+
+def load_run(path: Path | str, name: str | None = None, until: int | None = None,
+             episodes: str = DEFAULT_EPISODES) -> RunEpisodes:
+    """Read a run directory's ``episodes.csv`` (or, with ``episodes="eval"``, its evaluation episodes).
+
+    Clear errors for missing, malformed or empty runs. With ``until``, only
+    the episodes that finished at or before env step ``until`` count (for
+    ``eval``: the evaluations made by then): runs of different lengths
+    compared at the same budget.
     """
+    check_episodes(episodes)
     run_dir = Path(path)
     if not run_dir.is_dir():
         raise GaikitError(f"{run_dir}: no such run directory")
+    if episodes == "eval":
+        eval_steps, eval_returns = read_eval_episodes(run_dir, until)
+        return RunEpisodes(name or run_dir.name, run_dir, eval_steps, eval_returns)
     csv_path = run_dir / EPISODES_FILE
     if not csv_path.is_file():
         raise GaikitError(f"{run_dir}: no {EPISODES_FILE}; is this a directory written by gaikit run?")
@@ -212,9 +249,11 @@ def compare_runs(
     window: int = 100,
     labels: Sequence[str] = (),
     until: int | None = None,
+    episodes: str = DEFAULT_EPISODES,
 ) -> Comparison:
-    """Read every run (up to env step ``until`` if given), write ``summary.csv`` and the plots to ``out_dir``;
-    return the table."""
+    """Read every run's ``episodes`` (``train`` or ``eval``; up to env step ``until`` if given), write
+    ``summary.csv`` and the plots to ``out_dir``; return the table."""
+    check_episodes(episodes)
     if not run_dirs:
         raise GaikitError("compare needs at least one run directory")
     if window < 1:
@@ -223,7 +262,7 @@ def compare_runs(
         raise GaikitError(f"--until {until}: must be a positive env step")
     paths = [Path(p) for p in run_dirs]
     names = unique_names(paths, labels)
-    runs = [load_run(path, name, until) for path, name in zip(paths, names)]
+    runs = [load_run(path, name, until, episodes) for path, name in zip(paths, names)]
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise GaikitError(f"--out {out}: exists and is not a directory")
@@ -231,4 +270,4 @@ def compare_runs(
     summaries = [summarise(run) for run in runs]
     files = [write_summary_csv(summaries, out / SUMMARY_FILE)]
     files += write_plots(runs, out, window)
-    return Comparison(summaries, markdown_table(summaries), files)
+    return Comparison(summaries, markdown_table(summaries), files, episodes)

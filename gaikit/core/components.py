@@ -220,6 +220,17 @@ class Learner(ABC):
         """Restore what :meth:`policy_state` returned (default: :meth:`load_state_dict`)."""
         self.load_state_dict(state)
 
+    def greedy_policy_module(self) -> nn.Module | None:
+        """The greedy policy as a standalone module, for ``gaikit export`` (default ``None``: none to export).
+
+        Its ``forward`` takes a :data:`TensorObservation` batch as the encoder
+        does and returns a tuple of tensors, named by the module's
+        ``output_names`` attribute; the first, ``action``, is the batch of env
+        actions the greedy selector would choose (``int64 (batch,)`` for
+        ``Discrete``, ``(batch, *shape)`` inside the bounds for ``Box``).
+        """
+        return None
+
 
 class ActionSelector(ABC):
     """Turns preferences into actions, with its own schedule state and seeded RNG.
@@ -332,6 +343,11 @@ class Game(ABC):
     #: Registered name, e.g. ``"asterix"`` or a Gymnasium id.
     name: str
 
+    @property
+    def title(self) -> str:
+        """What run headers and plots call the game: its name, or what a family game plays (e.g. an ALE id)."""
+        return self.name
+
     @abstractmethod
     def make_env(self, seed: int | None = None, render_mode: str | None = None) -> gym.Env:
         """One environment, e.g. for evaluation or video.
@@ -377,7 +393,7 @@ class Game(ABC):
         """
         return None
 
-    def features(self, env: gym.Env, obs: Any) -> dict[str, float]:
+    def features(self, env: gym.Env | None, obs: Any) -> dict[str, float]:
         """Named numeric features of the current state, for strategy agents.
 
         ``obs`` is one environment's observation (no batch axis). ``env`` is that

@@ -32,10 +32,10 @@ from __future__ import annotations
 import copy
 import difflib
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Protocol
+from typing import Any, Callable, Iterable, Literal, Mapping, Protocol
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from gaikit.core.config_checks import number_problem
 from gaikit.core.errors import ConfigError, GaikitError
@@ -71,6 +71,83 @@ COMPONENT_KEYS = ("agent", *COMPONENT_KINDS)
 MAX_SEED = 2**32 - 1
 
 
+class EarlyStopConfig(BaseModel):
+    """When a run stops before ``train.steps`` (``train.early_stop``), judged at each evaluation.
+
+    ``threshold``: stop once the metric reaches it; ``patience``: stop after
+    that many evaluations in a row without a new best (by more than
+    ``min_delta``). Give one or both.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    metric: Literal["eval_mean", "eval_min", "eval_max"] = Field(
+        "eval_mean", description="The evaluation figure judged: mean, min or max greedy return."
+    )
+    threshold: float | None = Field(None, description="Stop once the metric is at least this (none: no threshold).")
+    patience: int | None = Field(
+        None, ge=1, description="Stop after this many evaluations in a row without a new best (none: never)."
+    )
+    min_delta: float = Field(0.0, ge=0.0, description="How much a new best must beat the old one to count (patience).")
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> "EarlyStopConfig":
+        if self.threshold is None and self.patience is None:
+            raise ValueError("give threshold, patience or both")
+        return self
+
+
+class WandbLoggerConfig(BaseModel):
+    """Weights & Biases logging (``train.loggers.wandb``; needs ``pip install gaikit[wandb]``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    project: str = Field("gaikit", min_length=1, description="W&B project.")
+    entity: str | None = Field(None, description="W&B entity (team or user; none: the account's default).")
+    mode: Literal["online", "offline", "disabled"] | None = Field(
+        None, description="W&B mode; none: online when WANDB_API_KEY is set or WANDB_MODE says so, else offline "
+        "(files under RUN_DIR/wandb, `wandb sync` uploads them later)."
+    )
+    name: str | None = Field(None, description="Run name shown in W&B (none: the run directory's name).")
+    tags: list[str] = Field(default_factory=list, description="W&B tags of the run.")
+
+
+class MlflowLoggerConfig(BaseModel):
+    """MLflow logging (``train.loggers.mlflow``; needs ``pip install gaikit[mlflow]``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tracking_uri: str | None = Field(
+        None, description="MLflow tracking URI (a server, or file:PATH); none: MLFLOW_TRACKING_URI, else "
+        "file:RUN_DIR/mlruns."
+    )
+    experiment: str = Field("gaikit", min_length=1, description="MLflow experiment name (created if missing).")
+    run_name: str | None = Field(None, description="MLflow run name (none: the run directory's name).")
+
+
+class LoggersConfig(BaseModel):
+    """Optional experiment trackers (``train.loggers``); ``[wandb, mlflow]`` switches them on with defaults."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    wandb: WandbLoggerConfig | None = Field(None, description="Weights & Biases (none: off).")
+    mlflow: MlflowLoggerConfig | None = Field(None, description="MLflow (none: off).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_names(cls, data: Any) -> Any:
+        if isinstance(data, list):
+            unknown = [name for name in data if name not in cls.model_fields]
+            if unknown:
+                raise ValueError(f"unknown logger {unknown[0]!r}; expected {', '.join(cls.model_fields)}")
+            return {name: {} for name in data}
+        return data
+
+    def enabled(self) -> list[str]:
+        """Names of the loggers switched on."""
+        return [name for name in type(self).model_fields if getattr(self, name) is not None]
+
+
 class TrainConfig(BaseModel):
     """How the runner trains and evaluates (the ``train:`` section)."""
 
@@ -87,6 +164,10 @@ class TrainConfig(BaseModel):
     batch_size: int = Field(32, ge=1, description="Transitions per gradient step.")
     eval_every: int = Field(10_000, ge=0, description="Env steps between greedy evaluations (0: never).")
     eval_episodes: int = Field(10, ge=1, description="Episodes per greedy evaluation.")
+    eval_epsilon: float = Field(
+        0.0, ge=0.0, le=1.0, description="Chance of a uniformly random action at each evaluation step (discrete "
+        "actions; Nature DQN evaluates Atari with 0.05); 0: fully greedy."
+    )
     checkpoint_every: int = Field(50_000, ge=0, description="Env steps between checkpoints (0: only at the end).")
     log_every: int = Field(1_000, ge=1, description="Env steps between metric log lines.")
     keep_checkpoints: int = Field(2, ge=1, description="Checkpoints kept on disk; older ones are deleted.")
@@ -116,6 +197,18 @@ class TrainConfig(BaseModel):
     )
     rate_tolerance: float = Field(
         0.1, gt=0.0, le=1.0, description="Slack of the rate limiter, as a fraction of the ratio over learning_starts."
+    )
+    save_best: bool = Field(
+        True, description="Keep the model of the best evaluation so far in RUN_DIR/best/ (config.yaml, checkpoint, "
+        "best.json with step and score): `gaikit eval RUN_DIR/best`."
+    )
+    early_stop: EarlyStopConfig | None = Field(
+        None, description="Stop before train.steps on an evaluation metric: {metric: eval_mean, threshold: 195} "
+        "and/or patience (evaluations without a new best); none: train all steps."
+    )
+    loggers: LoggersConfig = Field(
+        default_factory=LoggersConfig, description="Experiment trackers fed with the run events: "
+        "{wandb: {project: P}, mlflow: {tracking_uri: file:...}} or [wandb, mlflow] (docs/loggers.md)."
     )
     flush_denormal: bool = Field(
         True,

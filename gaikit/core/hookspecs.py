@@ -23,6 +23,8 @@ from typing import Any, Callable, Protocol
 import pluggy
 from pydantic import BaseModel
 
+from gaikit.core.run_events import RunEvent
+
 #: Marker for hook specifications (used only here).
 hookspec = pluggy.HookspecMarker("gaikit")
 #: Marker plugins use to implement hooks: ``@gaikit.hookimpl`` re-exports it.
@@ -162,4 +164,38 @@ def gaikit_register_worlds(register: Register) -> None:
 
     :param register: the host's registration callback.
     :returns: nothing; results are reported through ``register``.
+    """
+
+
+@hookspec
+def gaikit_run_event(event: RunEvent) -> None:
+    """Receive the events of every run in this process: loggers, dashboards, tuners.
+
+    Called by the runner, in the synchronous and the actor–learner loop alike,
+    with one frozen dataclass of :mod:`gaikit.core.run_events` per event, in
+    this order: ``RunStarted(run_dir, config, step, resumed)`` once; then, as
+    they happen, ``EpisodeEnded(step, env, episode_return, length, time)`` per
+    finished training episode, ``TrainLogged(step, values)`` per
+    ``metrics.jsonl`` train row, ``Evaluated(step, summary, returns, best)`` per
+    greedy evaluation and ``CheckpointSaved(step, path, kind)`` per checkpoint
+    (``kind`` ``best``: the best model under ``best/``); and
+    ``RunEnded(step, status, final_eval, reason)`` once, with ``status``
+    ``finished``, ``interrupted``, ``stopped early``, ``failed`` or ``aborted``.
+    ``step`` is env steps summed over envs. Tell the kinds apart with
+    ``isinstance`` (or ``match``) and ignore the others.
+
+    One hook for every kind, not one per kind: a logger forwards the whole
+    stream through one function, the kinds arrive as one ordered stream, and
+    a kind added later reaches existing plugins (which ignore it) without a
+    new hook. Keep per-run state keyed by ``RunStarted.run_dir`` and drop it
+    on ``RunEnded``. gaikit's own W&B and MLflow loggers (``train.loggers``)
+    are a plugin on this hook (entry point ``builtin-loggers``).
+
+    A plugin that raises :class:`gaikit.GaikitError` (say, a missing package)
+    stops the run with its one-line message; any other exception is reported
+    once and that plugin gets no more events of the run, which goes on.
+
+    :param event: the event (a ``RunStarted``, ``EpisodeEnded``, ``TrainLogged``,
+        ``Evaluated``, ``CheckpointSaved`` or ``RunEnded``).
+    :returns: nothing.
     """

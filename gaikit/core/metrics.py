@@ -9,6 +9,9 @@
 - ``tb/``: the same scalars as TensorBoard events.
 - ``plots/learning_curve.png``: see :mod:`gaikit.core.plots`.
 
+The runner drives the writer with the same run events plugins receive
+(:meth:`MetricsLogger.gaikit_run_event`, :mod:`gaikit.core.event_bus`).
+
 On resume the text files (and the agent's ``explain.jsonl``, see
 :mod:`gaikit.core.explain_log`) are cut back to their sizes at the
 checkpoint (or, where a log disagrees with it, to its last complete line:
@@ -30,6 +33,7 @@ from gaikit.core.episodes import EpisodeRecord
 from gaikit.core.explain_log import EXPLAIN_FILE
 from gaikit.core.log_repair import cut_back
 from gaikit.core.plots import plot_learning_curve
+from gaikit.core.run_events import EpisodeEnded, Evaluated, RunEvent, TrainLogged
 
 METRICS_FILE = "metrics.jsonl"
 EPISODES_FILE = "episodes.csv"
@@ -97,6 +101,20 @@ class MetricsLogger:
             if self._tb is not None:
                 self._tb.add_scalar("episode/return", rec.ret, rec.step)
                 self._tb.add_scalar("episode/length", rec.length, rec.step)
+
+    def gaikit_run_event(self, event: RunEvent) -> None:
+        """Write a run event (:mod:`gaikit.core.run_events`) to the files it belongs in; others are ignored.
+
+        The runner sends every event here first: ``TrainLogged`` and
+        ``Evaluated`` become ``metrics.jsonl`` rows, ``EpisodeEnded`` an
+        ``episodes.csv`` row, each also as TensorBoard scalars.
+        """
+        if isinstance(event, EpisodeEnded):
+            self.log_episodes([EpisodeRecord(event.step, event.env, event.episode_return, event.length)], event.time)
+        elif isinstance(event, TrainLogged):
+            self.log_train(event.step, event.values)
+        elif isinstance(event, Evaluated):
+            self.log_eval(event.step, event.summary, event.returns)
 
     def _write(self, row: Mapping[str, Any]) -> None:
         self._metrics.write(json.dumps(row, allow_nan=False) + "\n")

@@ -10,7 +10,11 @@ autoreset, see :meth:`Game.make_vector_env`)::
 
 ``step`` counts env steps summed over envs. Between iterations the runner
 logs (every ``log_every``), evaluates greedily on a separate env (every
-``eval_every``) and checkpoints (every ``checkpoint_every``). The first
+``eval_every``) and checkpoints (every ``checkpoint_every``), each sent as a
+run event (:mod:`gaikit.core.run_events`) to the log writers and every
+``gaikit_run_event`` plugin; an evaluation that beats the best so far is
+kept in ``best/`` (:mod:`gaikit.core.best_model`) and ``train.early_stop``
+may end the run there (:mod:`gaikit.core.early_stop`). The first
 Ctrl-C stops at the next iteration boundary and writes a checkpoint, from
 which ``gaikit run --resume RUN_DIR`` continues exactly.
 """
@@ -20,19 +24,22 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import gymnasium as gym
 import numpy as np
 import torch
 
 from gaikit.core.actions import ActionAdapter
+from gaikit.core.best_model import BestModel
 from gaikit.core.checkpoint import checkpoint_dirs, describe_os_error, mismatch, save_checkpoint
 from gaikit.core.components import Agent, Game, Observation, Transition
 from gaikit.core.config import RunConfig
 from gaikit.core.cpu_flags import denormals_flushed
 from gaikit.core.console import background_errors_as_warnings, warn
-from gaikit.core.episodes import EpisodeTracker, reports_episode_statistics
+from gaikit.core.early_stop import EarlyStop
+from gaikit.core.episodes import EpisodeRecord, EpisodeTracker, reports_episode_statistics
+from gaikit.core.event_bus import RunEventBus
 from gaikit.core.errors import CheckpointError, GaikitError
 from gaikit.core.explain_log import append_explanations
 from gaikit.core.evaluation import EVAL_SEED_OFFSET, EvalResult, evaluate
@@ -41,6 +48,8 @@ from gaikit.core.metrics import MetricsLogger
 from gaikit.core.numerics import (
     DivergenceWatch, NonFiniteError, check_array, check_learner_metrics, check_state)
 from gaikit.core.progress import RunProgress
+from gaikit.core.registry import plugin_manager
+from gaikit.core.run_events import CheckpointSaved, EpisodeEnded, Evaluated, RunEnded, RunStarted, TrainLogged
 from gaikit.core.seeding import rng_state, set_rng_state
 
 
@@ -71,7 +80,7 @@ def _next_boundary(current: int, every: int, step: int) -> int:
 
 @dataclass
 class RunResult:
-    """How a run ended: ``finished`` or ``interrupted``, at which step, with which checkpoint.
+    """How a run ended: ``finished``, ``interrupted`` or ``stopped early``, at which step, with which checkpoint.
 
     ``signum`` is the signal that interrupted it (SIGINT or SIGTERM), if one did.
     """
@@ -119,6 +128,8 @@ class Runner:
         self.elapsed_before = 0.0
         self.accum: dict[str, list[float]] = {}
         self.divergence = DivergenceWatch()
+        self.early_stop, self.stop_reason = EarlyStop(self.train.early_stop), ""
+        self.resumed = resume is not None
         if resume is None:
             self.obs, _ = self.envs.reset(seed=self.train.seed)
             check_array(self.obs, 0, "observation")
@@ -133,6 +144,9 @@ class Runner:
                                          tensorboard=tensorboard)
         self.start_step = self.step
         self._session_start = time.perf_counter()
+        self.best = BestModel(self.run_dir) if self.train.save_best else None
+        #: Run events go to the metrics writer, then to every ``gaikit_run_event`` plugin.
+        self.events = RunEventBus(plugin_manager(), [self.metrics.gaikit_run_event])
 
     # ---- the loop -------------------------------------------------------------------------
     def run(self) -> RunResult:
@@ -148,22 +162,23 @@ class Runner:
         with RunProgress(total, self.step, self.show_progress) as self.progress:
             self._header()
             try:
+                self.events.emit(RunStarted(self.run_dir, self.config, self.step, self.resumed))
                 with self.stop:
                     while True:
                         self._periodic()
-                        if self.stop.requested or self.step >= total:
+                        if self.stop.requested or self.step >= total or self.stop_reason:
                             break
                         self._iteration()
                         if self.progress.due():
                             self._show_progress()
                     if self.step >= total and self.train.eval_every and self.last_eval_step != self.step:
-                        self._evaluate(interruptible=False)  # the final evaluation always completes
+                        self._evaluate(interruptible=False, final=True)  # the final evaluation always completes
                     path = self._checkpoint()
             except NonFiniteError as exc:
-                self._shut_down()
+                self._shut_down(reason=str(exc))
                 raise NonFiniteError(f"{exc}; the run stopped, {self._newest_checkpoint_text('last finite')}") from None
             except CheckpointError as exc:
-                self._shut_down()
+                self._shut_down(reason=str(exc))
                 raise CheckpointError(f"{exc}; the run stopped at step {self.step:,}") from None
             except OSError as exc:  # a log write on a full disk or a read-only run directory
                 self._shut_down()
@@ -171,14 +186,19 @@ class Runner:
                                   f"{describe_os_error(exc)}; the run stopped, "
                                   f"{self._newest_checkpoint_text()}") from None
             except KeyboardInterrupt:
-                self._shut_down()
+                self._shut_down("aborted")
                 self.progress.print(self._abort_text())
                 raise
+            except GaikitError as exc:  # a run-event plugin's refusal (a logger's package missing, say)
+                self._shut_down(reason=str(exc))
+                raise
             self._show_progress()
-        self.metrics.plot(self.game.name)
+        self.metrics.plot(self.game.title)
         self.metrics.close()
         self.close_envs()
-        status = "finished" if self.step >= total else "interrupted"
+        status = "finished" if self.step >= total else "stopped early" if self.stop_reason else "interrupted"
+        self.events.emit_quietly(RunEnded(self.step, status, self.last_eval, self.stop_reason,
+                                          run_dir=self.run_dir))
         return RunResult(status, self.step, path, self.last_eval, signum=self.stop.signum)
 
     def _iteration(self) -> None:
@@ -198,7 +218,7 @@ class Runner:
         self.obs = next_obs
         finished = self.tracker.update(self.step, rewards, terminated, truncated, infos)
         if finished:
-            self.metrics.log_episodes(finished, self._elapsed())
+            self._episodes_ended(finished)
         if self.step < self.train.learning_starts:
             return
         phases = self.step // self.train.train_freq - before // self.train.train_freq
@@ -219,7 +239,7 @@ class Runner:
             self._log()
             self.next_log = _next_boundary(self.next_log, train.log_every, self.step)
         if train.eval_every and self.step >= self.next_eval and not self.stop.requested:
-            if self._evaluate() is not None:
+            if self._evaluate(final=self.step >= train.steps) is not None:
                 self.next_eval = _next_boundary(self.next_eval, train.eval_every, self.step)
         if (train.checkpoint_every and self.step >= self.next_checkpoint and self.step < train.steps
                 and not self.stop.requested):  # a stop writes its own checkpoint
@@ -248,7 +268,7 @@ class Runner:
         values.update({key: total / count for key, (total, count) in sorted(self.accum.items()) if count})
         values.update(self._extra_log_values())
         self.accum = {}
-        self.metrics.log_train(self.step, values)
+        self.events.emit(TrainLogged(self.step, values, run_dir=self.run_dir))
         for message in self.divergence.check(self.step, values):
             warn(message)
         speed = values["steps_per_sec"]
@@ -259,34 +279,73 @@ class Runner:
         """Further figures for each ``metrics.jsonl`` train row (none here; the actor–learner loop adds its own)."""
         return {}
 
-    def _evaluate(self, interruptible: bool = True) -> EvalResult | None:
+    def _evaluate(self, interruptible: bool = True, final: bool = False) -> EvalResult | None:
         if self._eval_envs is None:
             self._eval_envs = self.game.make_vector_env(1, seed=self.eval_seed)
         should_stop = (lambda: self.stop.requested) if interruptible else None
+        on_episode = self._final_eval_started() if final else None
         result = evaluate(self.agent, self._eval_envs, self.train.eval_episodes, self.eval_seed, self.step,
-                          should_stop=should_stop)
+                          should_stop=should_stop, epsilon=self.train.eval_epsilon, on_episode=on_episode)
         self.agent.explain_records()  # explain.jsonl logs training play only; drop evaluation decisions
         if result is None:
             return None
         summary = result.summary()
-        self.metrics.log_eval(self.step, summary, result.returns)
+        best = self.best is not None and self.best.improves(float(summary["mean"]))
+        returns = [float(r) for r in result.returns]
+        self.events.emit(Evaluated(self.step, summary, returns, best, run_dir=self.run_dir))
         self.last_eval_step, self.last_eval = self.step, summary
         self.progress.print(f"eval at step {self.step:,}: mean return {summary['mean']:.2f} ± {summary['std']:.2f} "
                             f"over {summary['episodes']} episodes (min {summary['min']:.1f}, max {summary['max']:.1f})")
+        if best and self.best is not None:
+            path = self.best.save(self.step, float(summary["mean"]), self.agent, self._config_text())
+            self.events.emit(CheckpointSaved(self.step, path, "best", run_dir=self.run_dir))
+        self.stop_reason = self.early_stop.judge(summary)
+        if self.stop_reason and self.step < self.train.steps:
+            self.progress.print(f"stopped early at step {self.step:,}: {self.stop_reason}")
         return result
+
+    def _episodes_ended(self, finished: list[EpisodeRecord]) -> None:
+        """Send one ``EpisodeEnded`` event per finished training episode (``episodes.csv`` rows)."""
+        elapsed = self._elapsed()
+        for rec in finished:
+            self.events.emit(EpisodeEnded(rec.step, rec.env, rec.ret, rec.length, elapsed, run_dir=self.run_dir))
+
+    def _config_text(self) -> str:
+        """The run's ``config.yaml`` as written in the run directory (else this config as YAML)."""
+        path = self.run_dir / "config.yaml"
+        return path.read_text(encoding="utf-8") if path.is_file() else self.config.to_yaml()
+
+    def _final_eval_started(self) -> Callable[[int, int, float], None]:
+        """Announce the final evaluation; return the callback that shows each finished episode (done / total)."""
+        epsilon = self.train.eval_epsilon
+        self.progress.print(f"final eval at step {self.step:,}: {self.train.eval_episodes} evaluation episodes"
+                            + (f" (epsilon {epsilon:g})" if epsilon else " (greedy)"))
+
+        def show(done: int, total: int, ret: float) -> None:
+            self.progress.print(f"  final eval episode {done}/{total}: return {ret:,.1f}")
+
+        return show
+
+    def _warn_if_nothing_learned(self, info: Mapping[str, Any]) -> None:
+        """One warning line when a learned agent's ``train.learning_starts`` leaves it no step to learn on."""
+        starts, steps = self.train.learning_starts, self.train.steps
+        if "learner" in info and starts >= steps:
+            warn(f"train.learning_starts ({starts:,}) >= train.steps ({steps:,}) leaves the {info['learner']} learner "
+                 "no steps to learn on, so nothing will be learned; lower train.learning_starts or raise --steps")
 
     def _header(self) -> None:
         info = self.agent.describe()
+        self._warn_if_nothing_learned(info)
         parts = [f"{k} {info[k]}" for k in ("encoder", "learner", "memory", "selector") if k in info]
         params = info.get("encoder_parameters")
         lines = [
-            f"gaikit run: {self.game.name}",
+            f"gaikit run: {self.game.title}",
             f"  agent       {self.config.agent}" + (f": {', '.join(parts)}" if parts else ""),
         ]
         if params:
             lines.append(f"  encoder     {params:,} trainable parameters")
         lines += [
-            f"  envs        {self.num_envs} x {self.game.name} (seed {self.train.seed})",
+            f"  envs        {self.num_envs} x {self.game.title} (seed {self.train.seed})",
             f"  steps       {self.step:,} -> {self.train.steps:,}" + (" (resumed)" if self.start_step else ""),
             f"  config      {self.config_path or self.run_dir / 'config.yaml'}",
             f"  run dir     {self.run_dir}",
@@ -316,13 +375,15 @@ class Runner:
             "next_checkpoint": self.next_checkpoint, "last_eval_step": self.last_eval_step,
             "last_eval": self.last_eval, "elapsed": self._elapsed(), "accum": self.accum, "obs": self.obs,
             "episodes": self.tracker.state_dict(), "files": self.metrics.positions(),
+            "early_stop": self.early_stop.state_dict(),
         }
 
     def _checkpoint(self) -> Path:
         state = self.state_dict()
         check_state(state["agent"], self.step)  # never write a non-finite checkpoint
         path = save_checkpoint(self.run_dir, self.step, state, self.train.keep_checkpoints)
-        self.metrics.plot(self.game.name)
+        self.metrics.plot(self.game.title)
+        self.events.emit(CheckpointSaved(self.step, path, run_dir=self.run_dir))
         return path
 
     def _abort_text(self) -> str:
@@ -354,6 +415,7 @@ class Runner:
         self.elapsed_before = float(runner["elapsed"])
         self.accum = {key: [float(total), int(count)] for key, (total, count) in runner["accum"].items()}
         self.tracker.load_state_dict(runner["episodes"])
+        self.early_stop.load_state_dict(runner.get("early_stop"))
         self._restore_envs(state)
         set_rng_state(state["rng"])
 
@@ -372,8 +434,9 @@ class Runner:
             self.obs, _ = self.envs.reset(seed=self.train.seed + self.step)
             self.tracker.reset_partial()
 
-    def _shut_down(self) -> None:
-        """Close logs and envs after a failure; a log that cannot be flushed any more is dropped."""
+    def _shut_down(self, status: str = "failed", reason: str = "") -> None:
+        """Close logs and envs after a failure (``RunEnded`` with ``status``); an unflushable log is dropped."""
+        self.events.emit_quietly(RunEnded(self.step, status, self.last_eval, reason, run_dir=self.run_dir))
         try:
             self.metrics.close()
         except OSError:

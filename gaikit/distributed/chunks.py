@@ -23,7 +23,7 @@ INDEX_STRIDE = 1 << 40
 def _stack_obs(parts: Sequence[Observation]) -> Observation:
     first = parts[0]
     if isinstance(first, Mapping):
-        return {key: np.stack([part[key] for part in parts]) for key in first}  # type: ignore[index]
+        return {key: np.stack([part[key] for part in parts]) for key in first}
     return np.stack(parts)  # type: ignore[arg-type]
 
 
@@ -87,7 +87,7 @@ def concat_batches(batches: Sequence[Batch], memory_ids: Sequence[int]) -> Batch
     """One batch from batches of several memories; indices become ``memory_id * INDEX_STRIDE + index``."""
     def cat_obs(parts: Sequence[Observation]) -> Observation:
         if isinstance(parts[0], Mapping):
-            return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}  # type: ignore[index]
+            return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
         return np.concatenate(parts)  # type: ignore[arg-type]
 
     return Batch(

@@ -302,7 +302,7 @@ class ActorLearnerRunner(Runner):
                          for env, ret, length in report.episodes]
         if finished:
             self.tracker.record(finished)
-            self.metrics.log_episodes(finished, self._elapsed())
+            self._episodes_ended(finished)  # run events: episodes.csv rows and every gaikit_run_event plugin
         self.store.set_step.remote(self.step)
 
     def _extra_log_values(self) -> dict[str, Any]:

@@ -200,7 +200,7 @@ def compile_strategies(
             key = "decisions" if default.decisions else "change_points"
             raise c.fail(("strategies", "default", key), "declare options under 'decisions:' at the top level")
         for name, raw in default.values.items():
-            path = ("strategies", "default", "values", name)
+            path: tuple[Any, ...] = ("strategies", "default", "values", name)
             if isinstance(raw, MergeEntry):
                 raise c.fail(path, "default values are plain weights; override/add/multiply are for other strategies")
             default_values[name] = c.weight(compile_weight(raw, path), f_scope)

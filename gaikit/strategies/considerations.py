@@ -83,7 +83,7 @@ class ResponseCurve:
 def make_curve(raw: str | Curve) -> ResponseCurve:
     """A curve from a type name or a :class:`Curve` block, defaults filled in."""
     if isinstance(raw, str):
-        return ResponseCurve(raw, **_DEFAULTS[raw])
+        return ResponseCurve(raw, invert=False, **_DEFAULTS[raw])
     params = {name: getattr(raw, name) if getattr(raw, name) is not None else default for name, default in _DEFAULTS[raw.type].items()}
     return ResponseCurve(raw.type, invert=raw.invert, **params)
 

@@ -12,7 +12,7 @@ used when rolling its active strategy) with ``default`` for the rest.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal, TypeVar, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -52,7 +52,8 @@ class Defines(BaseModel):
 
     def distribution_for(self, name: str) -> str:
         """The draw distribution for decision or strategy type ``name``."""
-        return str(_pick(self.distribution, name, "uniform"))
+        fallback: Distribution = "uniform"
+        return _pick(self.distribution, name, fallback)
 
     def per_type_keys(self) -> list[tuple[str, str]]:
         """``(define, key)`` pairs of the per-type mappings, for name validation."""
@@ -64,7 +65,10 @@ class Defines(BaseModel):
         return keys
 
 
-def _pick(table: object, name: str, fallback: object) -> object:
+_T = TypeVar("_T")
+
+
+def _pick(table: _T | dict[str, _T], name: str, fallback: _T) -> _T:
     if not isinstance(table, dict):
         return table
     if name in table:

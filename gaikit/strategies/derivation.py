@@ -65,7 +65,9 @@ def derive_values(
         for type_name in strategies.types:
             sid = active.get(type_name)
             st = strategies.strategies.get(sid) if sid else None
-            merge = st.values.get(name) if st is not None else None
+            if st is None:
+                continue
+            merge = st.values.get(name)
             if merge is not None:
                 steps.append(_merge_step(merge, v, env, source="strategy", strategy=sid, type=type_name, desc=st.desc))
                 v = steps[-1]["after"]

@@ -121,7 +121,7 @@ class StrategyEngine:
         self._rule_flags = {
             flag_key("has_game_rule", name, self.rules.get(name, rule.default)): 1.0 for name, rule in strategies.rules.items()
         }
-        self._tiers: dict[tuple[Any, ...], tuple[CompiledTier, CompiledTier]] = {}
+        self._tiers: dict[tuple[Any, ...], tuple[CompiledTier, CompiledTier | None]] = {}
         self.rng = rng if rng is not None else np.random.default_rng(seed)
         self.active: dict[str, str] = {}
         self.points: dict[str, float] = {}
@@ -322,7 +322,8 @@ class StrategyEngine:
             options = [Option(oid) for oid in spec.options]
         active = [self.strategies.strategies[self.active[t]] for t in self.strategies.types if t in self.active]
         momentum_for = self.last_choice.get(decision) if spec.momentum > 0 else None
-        specs, envs, tiers, base, mods_used = [], [], [], [], []
+        envs: list[Mapping[str, float]] = []
+        specs, tiers, base, mods_used = [], [], [], []
         try:
             for opt in options:
                 o = spec.options.get(opt.kind)
@@ -391,8 +392,8 @@ class StrategyEngine:
                 value, changed = change.value, True
                 modifiers.extend(change.modifiers)
         result = (own, CompiledTier(value, tuple(modifiers)) if changed else None)
-        self._tiers[key] = result  # type: ignore[assignment]
-        return result  # type: ignore[return-value]
+        self._tiers[key] = result
+        return result
 
     # -- persistence ----------------------------------------------------------
     def reset(self) -> None:

@@ -138,7 +138,8 @@ class AgentContract:
         try:
             agent, envs = getattr(run, "agent", None), getattr(run, "envs", None)
             check(isinstance(agent, Agent), "AGENT-0", f"built {type(agent).__name__}, not a gaikit Agent")
-            check(isinstance(envs, gym.vector.VectorEnv), "AGENT-0", f"envs are {type(envs).__name__}, not a VectorEnv")
+            if not isinstance(envs, gym.vector.VectorEnv):
+                violation("AGENT-0", f"envs are {type(envs).__name__}, not a VectorEnv")
             check(envs.num_envs == self.num_envs, "AGENT-0", f"{envs.num_envs} envs, asked for {self.num_envs}")
             yield run
         finally:

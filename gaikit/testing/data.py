@@ -11,6 +11,7 @@ from gymnasium import spaces
 from torch import nn
 
 from gaikit.core.components import Batch, Encoder, Observation, Preferences
+from gaikit.core.errors import GaikitError
 from gaikit.core.tensors import as_tensor_obs
 
 
@@ -84,7 +85,7 @@ def preferences(action_space: spaces.Space, n: int, seed: int) -> Preferences:
     rng = np.random.default_rng(seed)
     if isinstance(action_space, spaces.Discrete):
         return Preferences(values=rng.normal(size=(n, int(action_space.n))).astype(np.float32))
-    dim = int(np.prod(action_space.shape))
+    dim = int(np.prod(_fixed_shape(action_space)))
     return Preferences(
         mean=rng.normal(size=(n, dim)).astype(np.float32),
         log_std=rng.uniform(-2.0, 0.5, size=(n, dim)).astype(np.float32),
@@ -95,7 +96,13 @@ def flat_dim(space: spaces.Space) -> int:
     """Width of a space once flattened (Dict spaces concatenate their parts)."""
     if isinstance(space, spaces.Dict):
         return sum(flat_dim(sub) for sub in space.spaces.values())
-    return int(np.prod(space.shape))
+    return int(np.prod(_fixed_shape(space)))
+
+
+def _fixed_shape(space: spaces.Space[Any]) -> tuple[int, ...]:
+    if space.shape is None:
+        raise GaikitError(f"{space} has no fixed shape")
+    return space.shape
 
 
 class FlattenEncoder(Encoder):

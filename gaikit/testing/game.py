@@ -209,7 +209,7 @@ def _play(env: gym.Env, steps: int) -> tuple[list[Any], list[tuple[Any, float]]]
     return actions, results
 
 
-def _row(obs: Any, i: int) -> Any:
+def _row(obs: Any, i: int | np.integer) -> Any:
     if isinstance(obs, dict):
         return {k: v[i] for k, v in obs.items()}
     return obs[i]

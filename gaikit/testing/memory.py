@@ -15,7 +15,7 @@ import numpy as np
 from gymnasium import spaces
 
 from gaikit.core.components import Transition
-from gaikit.testing.clauses import check, guarded
+from gaikit.testing.clauses import check, guarded, violation
 from gaikit.testing.rollout import Ledger, rollout, row_key
 from gaikit.testing.statecheck import checkpoint_problem, difference, snapshot
 
@@ -86,7 +86,8 @@ class MemoryContract:
             discounts = np.asarray(batch.discounts, dtype=np.float64)
             for i in range(self.batch_size):
                 stored = ledger.by_obs.get(row_key(batch.obs, i))
-                check(stored is not None, "MEM-3", f"row {i}: sampled obs was never added")
+                if stored is None:
+                    violation("MEM-3", f"row {i}: sampled obs was never added")
                 check(
                     np.array_equal(np.asarray(batch.actions[i]), stored.action),
                     "MEM-3", f"row {i}: action {batch.actions[i]!r}, stored {stored.action!r}",
@@ -217,7 +218,7 @@ class MemoryContract:
         check(problem is None, "MEM-9", str(problem))
 
 
-def check_batch_layout(batch: Any, observation_space: spaces.Space, action_space: spaces.Space, n: int) -> None:
+def check_batch_layout(batch: Any, observation_space: spaces.Space[Any], action_space: spaces.Space[Any], n: int) -> None:
     """MEM-2: ``batch`` holds ``n`` transitions with the shapes and dtypes :class:`~gaikit.core.components.Batch` documents.
 
     ``obs``/``next_obs``: ``(n, *obs_shape)`` in the observation space's dtype
@@ -230,7 +231,7 @@ def check_batch_layout(batch: Any, observation_space: spaces.Space, action_space
     check(not missing, "MEM-2", f"sample returned {type(batch).__name__} without field(s) {missing}")
     for name in ("obs", "next_obs"):
         _check_obs(getattr(batch, name), observation_space, n, name)
-    _check_array(batch.actions, "actions", (n, *action_space.shape), np.dtype(action_space.dtype))
+    _check_array(batch.actions, "actions", (n, *_fixed_shape(action_space, "action")), np.dtype(action_space.dtype))
     for name in ("rewards", "discounts", "weights"):
         _check_array(getattr(batch, name), name, (n,), np.dtype(np.float32))
     _check_array(batch.indices, "indices", (n,), np.dtype(np.int64))
@@ -245,11 +246,17 @@ def _check_array(value: Any, name: str, shape: tuple[int, ...], dtype: np.dtype)
     check(value.dtype == dtype, "MEM-2", f"{name} dtype {value.dtype}, expected {dtype}")
 
 
-def _check_obs(obs: Any, space: spaces.Space, n: int, name: str) -> None:
+def _check_obs(obs: Any, space: spaces.Space[Any], n: int, name: str) -> None:
     if isinstance(space, spaces.Dict):
         check(isinstance(obs, dict), "MEM-2", f"{name} is {type(obs).__name__}, expected a dict for a Dict space")
         check(set(obs) == set(space.spaces), "MEM-2", f"{name} has keys {sorted(obs)}, expected {sorted(space.spaces)}")
         for key, sub in space.spaces.items():
             _check_obs(obs[key], sub, n, f"{name}[{key!r}]")
         return
-    _check_array(obs, name, (n, *space.shape), np.dtype(space.dtype))
+    _check_array(obs, name, (n, *_fixed_shape(space, name)), np.dtype(space.dtype))
+
+
+def _fixed_shape(space: spaces.Space[Any], what: str) -> tuple[int, ...]:
+    if space.shape is None:
+        violation("MEM-2", f"the {what} space {space} has no fixed shape to check a batch against")
+    return space.shape

@@ -70,6 +70,7 @@ class SelectorContract:
             second = self.select(selector, prefs, step, False, "SEL-3")
             check(np.array_equal(first, second), "SEL-3", f"step {step}: greedy actions changed between calls")
             if isinstance(action_space, spaces.Discrete):
+                assert prefs.values is not None  # preferences() fills values for a Discrete space
                 best = np.argmax(prefs.values, axis=1) + int(action_space.start)
                 check(np.array_equal(first, best), "SEL-3", f"step {step}: greedy actions {first}, argmax {best}")
 

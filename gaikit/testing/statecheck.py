@@ -6,6 +6,7 @@ import copy
 import io
 import json
 import math
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -28,7 +29,7 @@ def checkpoint_problem(state: Any) -> str | None:
         torch.save(tensors, buffer)
         tensors = torch.load(io.BytesIO(buffer.getvalue()), weights_only=True, map_location="cpu")
         buffer = io.BytesIO()
-        np.savez(buffer, **arrays)
+        np.savez(buffer, **arrays)  # type: ignore[arg-type]  # numpy's stubs type **kwds like allow_pickle: bool
         with np.load(io.BytesIO(buffer.getvalue()), allow_pickle=False) as loaded:
             arrays = {key: loaded[key] for key in loaded.files}
         restored = join_state(tree, tensors, arrays)
@@ -89,6 +90,7 @@ def non_finite(state: Any, path: str = "state") -> str | None:
 
     Plain Python floats are not checked: they may be deliberate sentinels.
     """
+    items: Iterable[tuple[Any, Any]]
     if isinstance(state, dict):
         items = state.items()
     elif isinstance(state, (list, tuple)):

@@ -1,21 +1,11 @@
-"""The ``asterix`` game: Atari Asterix (``ALE/Asterix-v5``) from pixels, RAM, or both.
+"""The ``asterix`` game: Atari Asterix (``ALE/Asterix-v5``) with its RAM map, features and strategy.
 
-Observation forms and their layout (keys, shapes, dtypes, stack axis) are
-documented in :mod:`gaikit.plugins.games.atari_envs`; in short, one env gives
-``uint8`` ``(stack, size, size)`` pixels, ``(stack, 128)`` RAM, or a ``Dict``
-``{"pixels", "ram"}`` of both from one emulator step, stack axis 0, newest
-frame last.
-
-Which form a run uses: the game option ``observation`` (default ``auto``).
-``auto`` takes the form the chosen encoder declares through its
-``observation_keys`` class attribute, which the runner hands to
-:meth:`AtariGame.select_observation` before any env is made (``image`` ->
-pixels, ``ram`` -> ram, ``mixed`` -> both). Encoders stay game-agnostic and
-third-party encoders take part by declaring their keys; an explicit
-``observation`` that cannot feed the encoder is a config error.
-
-Episode statistics (``infos["episode"]``) always describe full games with
-unclipped scores; see :mod:`gaikit.plugins.games.atari_episodes`.
+The preprocessing, observation forms (pixels, RAM or both) and options are
+the Atari family's (:mod:`gaikit.plugins.games.atari`). Asterix adds its own
+defaults (``asterix_defaults.yaml``: the study's hyperparameters, RAM
+encoder), the strategy-agent features read from the RAM
+(:mod:`gaikit.plugins.games.asterix_features`, ``docs/asterix_ram.md``) and
+the heuristic strategy file ``asterix.yaml``.
 """
 
 from __future__ import annotations
@@ -45,7 +35,7 @@ class AsterixGame(AtariGame):
     env_id = "ALE/Asterix-v5"
     rom = "asterix"
 
-    def features(self, env: gym.Env, obs: Any) -> dict[str, float]:
+    def features(self, env: gym.Env | None, obs: Any) -> dict[str, float]:
         """Strategy-agent features from the RAM (:mod:`gaikit.plugins.games.asterix_features`)."""
         ram, previous = ram_from(env, obs)
         return asterix_features(ram, previous)

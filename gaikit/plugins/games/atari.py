@@ -187,6 +187,11 @@ class AtariFamilyGame(AtariGame):
         self.env_id = config.env_id
         self.rom = rom_name(config.env_id)
 
+    @property
+    def title(self) -> str:
+        """The ALE id played, e.g. ``ALE/Breakout-v5`` (the family's name is ``atari``)."""
+        return self.env_id
+
 
 def _build_atari(config: AtariFamilyConfig) -> AtariFamilyGame:
     return AtariFamilyGame(config)

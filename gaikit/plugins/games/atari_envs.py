@@ -45,6 +45,7 @@ from typing import Any, Literal
 import ale_py
 import gymnasium as gym
 import numpy as np
+from ale_py.env import AtariEnv
 from gymnasium.vector import AutoresetMode, SyncVectorEnv
 from gymnasium.wrappers import AtariPreprocessing
 
@@ -95,11 +96,13 @@ class RamPreprocessing(gym.Wrapper):
         self.noop_max = noop_max
         self.frame_skip = frame_skip
         self.observation_space = gym.spaces.Box(0, 255, (RAM_BYTES,), np.uint8)
-        self._ale = env.unwrapped.ale
+        self._ale = _atari(env).ale
         self._actions = list(self._ale.getMinimalActionSet())
-        if len(self._actions) != env.action_space.n:
+        space = env.action_space
+        n_actions = int(space.n) if isinstance(space, gym.spaces.Discrete) else space
+        if len(self._actions) != n_actions:
             raise GaikitError(
-                f"RamPreprocessing: the env has {env.action_space.n} actions but the game's minimal action set "
+                f"RamPreprocessing: the env has {n_actions} actions but the game's minimal action set "
                 f"{len(self._actions)}; make it with full_action_space=False"
             )
 
@@ -140,7 +143,7 @@ class PixelsAndRam(gym.ObservationWrapper):
         super().__init__(env)
         ram_space = gym.spaces.Box(0, 255, (RAM_BYTES,), np.uint8)
         self.observation_space = gym.spaces.Dict({"pixels": env.observation_space, "ram": ram_space})
-        self._ale = env.unwrapped.ale
+        self._ale = _atari(env).ale
 
     def observation(self, observation: Any) -> dict[str, np.ndarray]:
         """The frame and the RAM after the step just taken."""
@@ -235,7 +238,7 @@ def single_env_state(env: gym.Env) -> dict[str, Any]:
     """
     stack = _find(env, FrameStack)
     games = _find(env, GameEpisodes)
-    atari = env.unwrapped
+    atari = _atari(env)
     ale_bytes = atari.ale.cloneState(include_rng=True).serialize()
     return {
         "ale": np.frombuffer(ale_bytes, dtype=np.uint8).copy(),
@@ -259,7 +262,7 @@ def load_single_env_state(env: gym.Env, state: dict[str, Any]) -> None:
     """
     stack = _find(env, FrameStack)
     games = _find(env, GameEpisodes)
-    atari = env.unwrapped
+    atari = _atari(env)
     env.reset()
     atari.ale.restoreState(ale_py.ALEState(np.asarray(state["ale"], dtype=np.uint8).tobytes()))
     atari.np_random.bit_generator.state = state["np_random"]
@@ -277,6 +280,14 @@ def load_single_env_state(env: gym.Env, state: dict[str, Any]) -> None:
     games.game_length = int(game["length"])
     games.continue_game = bool(game["continue"])
     games.last_obs = game["last_obs"]
+
+
+def _atari(env: gym.Env) -> AtariEnv:
+    """The ``ale_py`` ``AtariEnv`` at the bottom of ``env``'s wrappers."""
+    atari = env.unwrapped
+    if not isinstance(atari, AtariEnv):
+        raise GaikitError(f"expected an ale_py AtariEnv under the wrappers, got {type(atari).__name__}")
+    return atari
 
 
 def _has(env: gym.Env, cls: type) -> bool:

@@ -101,7 +101,8 @@ class VectorGameEpisodes(VectorWrapper):
 
     def reset(self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
         """Reset all envs (or those in ``options["reset_mask"]``) and their statistics."""
-        obs, infos = self.env.reset(seed=seed, options=options)
+        # VectorEnv.reset is typed seed: int | None; SyncVectorEnv and AtariVectorEnv also take one seed per env.
+        obs, infos = self.env.reset(seed=seed, options=options)  # type: ignore[arg-type]
         mask = np.ones(self.num_envs, dtype=bool)
         if options and "reset_mask" in options:
             mask = np.asarray(options["reset_mask"], dtype=bool)

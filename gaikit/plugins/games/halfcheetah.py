@@ -64,10 +64,7 @@ class PyBulletGame(Game):
             raise ConfigError(
                 f"game 'halfcheetah' renders headless only: render_mode must be 'rgb_array' or none, got {render_mode!r}"
             )
-        kwargs = {}
-        if self.config.max_episode_steps is not None:
-            kwargs["max_episode_steps"] = self.config.max_episode_steps
-        env = gym.make(self.config.env_id, render_mode=render_mode, **kwargs)
+        env = gym.make(self.config.env_id, max_episode_steps=self.config.max_episode_steps, render_mode=render_mode)
         if seed is not None:
             env.reset(seed=seed)
             env.action_space.seed(seed)

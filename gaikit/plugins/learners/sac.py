@@ -52,6 +52,7 @@ from gaikit.core.components import (
 from gaikit.core.errors import ConfigError
 from gaikit.core.hookspecs import Register
 from gaikit.core.tensors import as_tensor_obs
+from gaikit.plugins.learners.greedy_policy import SquashedMeanPolicy
 from gaikit.plugins.learners.sac_networks import Actor, BoxScaling, TwinCritic
 from gaikit.plugins.learners.sde_actor import SDEActor
 
@@ -109,6 +110,7 @@ class SACLearner(Learner):
         self.config = config
         self.gamma = config.gamma
         self.n_step = 1
+        self.action_space = action_space
         action_dim = int(np.prod(action_space.shape))
         # Seeded from the CPU generator alone, restored afterwards (torch.manual_seed would also
         # reseed every accelerator's generator, which fork_rng(devices=[]) does not restore).
@@ -304,6 +306,10 @@ class SACLearner(Learner):
     def encoder_parameter_count(self) -> int:
         """Trainable parameters of the actor's encoder."""
         return sum(p.numel() for p in self.actor.encoder.parameters() if p.requires_grad)
+
+    def greedy_policy_module(self) -> SquashedMeanPolicy:
+        """``obs -> (action,)``: the squashed mean scaled to the bounds, as evaluation plays it (``gaikit export``)."""
+        return SquashedMeanPolicy(self.actor, self.action_space)
 
 
 def register(register_fn: Register) -> None:

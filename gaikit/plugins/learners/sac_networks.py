@@ -40,6 +40,10 @@ def last_width(in_dim: int, hidden: Sequence[int]) -> int:
 class BoxScaling(nn.Module):
     """The affine map between ``(-1, 1)`` and a bounded Box action space (as buffers)."""
 
+    scale: torch.Tensor
+    bias: torch.Tensor
+    log_scale_sum: torch.Tensor
+
     def __init__(self, action_space: gym.spaces.Box) -> None:
         super().__init__()
         low = np.asarray(action_space.low, dtype=np.float32).reshape(-1)

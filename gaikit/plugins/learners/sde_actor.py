@@ -32,6 +32,8 @@ from gaikit.plugins.learners.state_dependent_noise import sde_sample, sde_varian
 class SDEActor(nn.Module):
     """``obs -> (mean, latent)`` and gSDE sampling with a learned ``log_std`` matrix."""
 
+    eps: torch.Tensor
+
     def __init__(
         self,
         encoder: Encoder,

@@ -56,7 +56,7 @@ def frame_keys(space: gym.Space, stacked: bool | Sequence[str]) -> list[FrameKey
             raise GaikitError("memory.stacked: a list of keys needs a Dict observation space; use true or false")
         unknown = sorted(set(stacked) - set(layout))
         if unknown:
-            raise GaikitError(f"memory.stacked: unknown observation key {unknown[0]!r}; keys are {sorted(layout)}")
+            raise GaikitError(f"memory.stacked: unknown observation key {unknown[0]!r}; keys are {sorted(map(str, layout))}")
         chosen = set(stacked)
     keys = []
     for name, (shape, dtype) in layout.items():

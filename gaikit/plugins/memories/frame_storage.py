@@ -39,7 +39,7 @@ prioritized memory can keep priorities in step.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, Sequence, cast
 
 import gymnasium as gym
 import numpy as np
@@ -117,7 +117,7 @@ class FrameStorage:
     def stacks(self, slots: np.ndarray, envs: np.ndarray) -> Observation:
         """The observations whose newest row is ``slots[i]`` (a ring slot) of env ``envs[i]``."""
         out = self._gather(np.asarray(slots), np.asarray(envs))
-        return out if self.is_dict else out[None]
+        return cast(Observation, out) if self.is_dict else out[None]  # a Dict space's keys are all str
 
     def read_pair(self, rows: np.ndarray, last_rows: np.ndarray, envs: np.ndarray) -> tuple[Observation, Observation]:
         """``obs`` of the steps at ``rows`` and ``next_obs`` of the steps at ``last_rows`` (same ``envs``).
@@ -130,7 +130,9 @@ class FrameStorage:
         both = self._gather(slots, np.concatenate([envs, envs]))
         obs = {name: array[:size] for name, array in both.items()}
         next_obs = {name: array[size:] for name, array in both.items()}
-        return (obs, next_obs) if self.is_dict else (obs[None], next_obs[None])
+        if self.is_dict:  # a Dict space's keys are all str
+            return cast(Observation, obs), cast(Observation, next_obs)
+        return obs[None], next_obs[None]
 
     def _gather(self, slots: np.ndarray, envs: np.ndarray) -> dict[str | None, np.ndarray]:
         out: dict[str | None, np.ndarray] = {}
@@ -175,11 +177,11 @@ class FrameStorage:
     # ---- writing -------------------------------------------------------------------------------
     def _as_dict(self, obs: Observation, name: str) -> dict[str | None, np.ndarray]:
         if self.is_dict:
-            names = [key.name for key in self.keys]
+            names = [str(key.name) for key in self.keys]
             if not isinstance(obs, Mapping) or set(obs) != set(names):
                 got = sorted(obs) if isinstance(obs, Mapping) else type(obs).__name__
                 raise GaikitError(f"memory: expected {name} keys {sorted(names)}, got {got}")
-            parts = {key.name: np.asarray(obs[key.name]) for key in self.keys}
+            parts: dict[str | None, np.ndarray] = {key.name: np.asarray(obs[str(key.name)]) for key in self.keys}
         else:
             parts = {None: np.asarray(obs)}
         for key in self.keys:
@@ -206,8 +208,7 @@ class FrameStorage:
         has = self.head >= 0
         if not has.any():
             return has
-        stored = self.stacks(np.maximum(self.head, 0) % self.rows, self._envs)
-        stored = stored if self.is_dict else {None: stored}
+        stored = self._gather(np.maximum(self.head, 0) % self.rows, self._envs)
         same = has.copy()
         for key in self.keys:
             same &= (stored[key.name] == obs[key.name]).reshape(self.num_envs, -1).all(axis=1)

@@ -23,7 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gaikit.core.components import Observation, Transition
 from gaikit.core.errors import GaikitError
-from gaikit.plugins.memories.frame_storage import FrameStorage, StorageChanges
+from gaikit.plugins.memories.frame_layout import StorageChanges
+from gaikit.plugins.memories.frame_storage import FrameStorage
 from gaikit.plugins.memories.ring_storage import TransitionStorage
 
 

@@ -13,7 +13,7 @@ frames between ``obs`` and ``next_obs``.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, cast
 
 import gymnasium as gym
 import numpy as np
@@ -38,7 +38,7 @@ def _array_layout(space: gym.Space, key: str | None) -> tuple[tuple[int, ...], n
     return tuple(space.shape), np.dtype(space.dtype)
 
 
-def check_rows(num_envs: int, **columns: object) -> None:
+def check_rows(num_envs: int, **columns: Any) -> None:
     """Raise unless every column (actions, rewards, flags) has ``num_envs`` rows, one per env."""
     for name, value in columns.items():
         shape = value.shape if type(value) is np.ndarray else np.shape(value)
@@ -60,16 +60,16 @@ class ObservationArrays:
         if self.is_dict:
             if not isinstance(obs, Mapping) or set(obs) != set(self.arrays):
                 got = sorted(obs) if isinstance(obs, Mapping) else type(obs).__name__
-                raise GaikitError(f"memory: expected observation keys {sorted(self.arrays)}, got {got}")
+                raise GaikitError(f"memory: expected observation keys {sorted(map(str, self.arrays))}, got {got}")
             for key, array in self.arrays.items():
-                array[row] = obs[key]
+                array[row] = obs[cast(str, key)]  # a Dict space's keys are all str
         else:
             self.arrays[None][row] = obs
 
     def read(self, rows: np.ndarray, envs: np.ndarray) -> Observation:
         """Observations at ``(rows[i], envs[i])`` as a batch (a copy)."""
         if self.is_dict:
-            return {key: array[rows, envs] for key, array in self.arrays.items()}
+            return {cast(str, key): array[rows, envs] for key, array in self.arrays.items()}
         return self.arrays[None][rows, envs]
 
     def state_dict(self, filled: int) -> StateDict:

@@ -69,10 +69,9 @@ def roll_desire(realm: WorldState, c: Country, t: int, cause: str) -> str:
     old = c.desires.get(t)
     kind = d.winner.kind if d.winner is not None else "reconcile"
     c.desires[t] = Desire(kind, 0.0, realm.week)
-    was_hostile = old is not None and old.kind in HOSTILE
     if kind in HOSTILE and (old is None or old.kind != kind):
         realm.chronicle.add(realm.week, "desire", f"{c.name} now wants to {kind} {realm.countries[t].name} ({cause})", c.index)
-    elif was_hostile and kind not in HOSTILE:
+    elif old is not None and old.kind in HOSTILE and kind not in HOSTILE:
         realm.chronicle.add(realm.week, "desire", f"{c.name} gives up wanting to {old.kind} {realm.countries[t].name}, now {kind} ({cause})", c.index)
     return kind
 

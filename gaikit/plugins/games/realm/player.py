@@ -10,7 +10,7 @@ at its limit, no target) do nothing.
 
 from __future__ import annotations
 
-from gaikit.plugins.games.realm import conflict, politics, spending
+from gaikit.plugins.games.realm import conflict, plays, politics, spending
 from gaikit.plugins.games.realm.features import strength_of
 from gaikit.plugins.games.realm.forecast import forecast
 from gaikit.plugins.games.realm.state import WorldState
@@ -56,7 +56,7 @@ def _start_play(realm: WorldState, c: Country) -> str:
     goal = max(goals, key=lambda o: (o.features["g_value"], o.label))
     state = realm.state_index(goal.label.split(" ", 1)[1])
     infamy = conflict.goal_infamy(realm.last_values(c), "conquer_state", float(realm.map.pop[state]))
-    conflict.open_play(realm, c, realm.countries[target], "conquer_state", state, infamy)
+    plays.open_play(realm, c, realm.countries[target], "conquer_state", state, infamy)
     return f"starts a play against {realm.countries[target].name}"
 
 

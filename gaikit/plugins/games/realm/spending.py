@@ -28,6 +28,7 @@ updates the spending variables before the next one is chosen.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Sequence
 
 import numpy as np
@@ -144,7 +145,7 @@ def increase_options(realm: WorldState, c: Country, sv: SpendingVariables) -> li
     border = realm.border_states(c.index)
     free = free_workers(realm, c)
     room = [s for s in states if free[s] >= WORKERS_PER_LEVEL]
-    options = []
+    options: list[Option] = []
     for kind in INDUSTRY:
         best = sorted(room, key=lambda s: (-econ.yields[s, kind] * (m.pop[s] if kind == WORKSHOP else 1.0), s))
         options.extend(_option(realm, sv, kind, s, border) for s in best[:1])
@@ -164,7 +165,7 @@ def decrease_options(realm: WorldState, c: Country, sv: SpendingVariables) -> li
     m, econ = realm.map, realm.economy
     states = [int(s) for s in np.flatnonzero(m.owner == c.index)]
     border = realm.border_states(c.index)
-    options = []
+    options: list[Option] = []
     for kind in GOVERNMENT:
         have = sorted((s for s in states if m.levels[s, kind] > 0), key=lambda s: (s in border, -m.levels[s, kind], s))
         options.extend(_option(realm, sv, kind, s, border) for s in have[:1])
@@ -174,8 +175,8 @@ def decrease_options(realm: WorldState, c: Country, sv: SpendingVariables) -> li
         have = sorted((s for s in states if m.levels[s, kind] > 0), key=lambda s: (econ.profit[s, kind], s))
         for s in have[:1]:
             option = _option(realm, sv, kind, s, border)
-            option.features["profit"] = float(econ.profit[s, kind]) / WAGE  # profit now, not of one more level
-            options.append(option)
+            profit = float(econ.profit[s, kind]) / WAGE  # profit now, not of one more level
+            options.append(replace(option, features={**option.features, "profit": profit}))
     return options
 
 

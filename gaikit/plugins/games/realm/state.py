@@ -100,7 +100,8 @@ class WorldState:
         self.relations = np.triu(relations, 1) + np.triu(relations, 1).T
 
     def _name_states(self) -> dict[int, str]:
-        names, counts = {}, {}
+        names: dict[int, str] = {}
+        counts: dict[int, int] = {}
         country = self.series.names
         for s in range(self.map.n):
             c = int(self.map.owner[s])

@@ -19,6 +19,7 @@ from gaikit.plugins.games.realm.disputes import ATTACKER, DEFENDER, Play, War
 from gaikit.plugins.games.realm.plays import close
 from gaikit.plugins.games.realm.state import WorldState
 from gaikit.plugins.games.realm.territory import transfer_state
+from gaikit.plugins.games.realm.world import Country
 
 HOME_BONUS = 1.2
 SCORE_RATE = 8.0
@@ -95,6 +96,8 @@ def end_war(realm: WorldState, war: War, outcome: str) -> None:
     """Peace: enforce the result, fire events, free the members."""
     play = war.play
     attacker, defender = realm.countries[play.attacker], realm.countries[play.defender]
+    winner: Country | None
+    loser: Country | None
     if outcome == "attacker":
         text = enforce_goal(realm, play, every=True)
         winner, loser = attacker, defender

@@ -1,0 +1,113 @@
+"""Before a sweep launches anything: every trial's config validated, the experiment directory checked or made.
+
+:func:`validate_trials` resolves each grid cell's config exactly as
+``gaikit run`` would (:func:`gaikit.resolve.resolve_cli_config`), so a bad
+value or an unknown config path in any cell is one clear error before a
+single trial starts. :func:`open_experiment` writes ``experiment.json`` (and
+the copy of ``--config``) for a new experiment directory, or checks that an
+existing one describes the same sweep.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+from gaikit.core.checkpoint import write_text_atomic
+from gaikit.core.errors import ConfigError, GaikitError
+from gaikit.core.registry import get_registry
+from gaikit.experiments.sweep_spec import (
+    BASE_CONFIG_FILE, MANIFEST_FILE, MANIFEST_VERSION, SweepSpec, Trial, spec_difference)
+from gaikit.resolve import resolve_cli_config
+
+#: Overrides every trial gets first (a ``--set`` may change them): one torch thread, as one Ray CPU is requested.
+TRIAL_DEFAULTS = ("train.threads=1",)
+
+
+def validate_trials(spec: SweepSpec, config_file: Path | None) -> dict[str, int]:
+    """Resolve every grid cell's config (raising one clear error); returns the CPUs each trial asks Ray for, by name."""
+    registry = get_registry()
+    trials = spec.trials()
+    if spec.grid:  # the settings every cell shares first, so their errors are not blamed on a cell
+        _check_cell(spec, Trial(trials[0].name, trials[0].seed), config_file, registry)
+    cpus: dict[str, int] = {}
+    checked: dict[str, int] = {}
+    for trial in trials:
+        cell_key = json.dumps(trial.cell, sort_keys=True)
+        if cell_key not in checked:
+            checked[cell_key] = _check_cell(spec, trial, config_file, registry)
+        cpus[trial.name] = checked[cell_key]
+    return cpus
+
+
+def _check_cell(spec: SweepSpec, trial: Trial, config_file: Path | None, registry: object) -> int:
+    where = f"--grid cell {', '.join(trial.overrides())}: " if trial.cell else ""
+    try:
+        resolved = resolve_cli_config(
+            registry, spec.game, config_file=config_file, choices=spec.choices,  # type: ignore[arg-type]
+            train_flags={"--steps": spec.steps, "--seed": trial.seed, "--envs": spec.envs},
+            overrides=[*TRIAL_DEFAULTS, *spec.overrides, *trial.overrides()],
+        )
+    except GaikitError as exc:
+        text = str(exc).removeprefix("--set: ") if trial.cell else str(exc)  # the cell is the override at fault
+        raise type(exc)(f"{where}{text}") from None
+    if resolved.train.actors:
+        raise ConfigError(f"{where}train.actors is {resolved.train.actors}; sweep trials train synchronously, "
+                          "one Ray task each (drop train.actors, or sweep with gaikit run --actors by hand)")
+    return max(1, resolved.train.threads)
+
+
+def open_experiment(exp_dir: Path, spec: SweepSpec, resuming: bool) -> None:
+    """Make ``exp_dir`` with its manifest, or check that its manifest describes ``spec``."""
+    manifest = exp_dir / MANIFEST_FILE
+    if manifest.is_file():
+        stored = read_spec(exp_dir)
+        if not resuming:
+            difference = spec_difference(stored, spec)
+            if difference is not None:
+                raise ConfigError(f"{manifest}: this experiment directory holds a different sweep ({difference}); "
+                                  f"continue it with gaikit sweep --resume {exp_dir}, or choose another --out")
+        return
+    if resuming:
+        raise ConfigError(f"{exp_dir}: not a sweep's experiment directory ({MANIFEST_FILE} is missing)")
+    if exp_dir.exists() and (not exp_dir.is_dir() or any(exp_dir.iterdir())):
+        raise ConfigError(f"{exp_dir} exists and is not a sweep's experiment directory ({MANIFEST_FILE} is missing); "
+                          "choose another --out")
+    try:
+        exp_dir.mkdir(parents=True, exist_ok=True)
+        if spec.config is not None:
+            shutil.copyfile(spec.config, exp_dir / BASE_CONFIG_FILE)
+        trials = [{"name": t.name, "seed": t.seed, "cell": t.cell} for t in spec.trials()]
+        data = {"kind": "gaikit-sweep", "version": MANIFEST_VERSION, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "spec": spec.to_json(), "trials": trials}
+        write_text_atomic(manifest, json.dumps(data, indent=2) + "\n")
+    except OSError as exc:
+        raise GaikitError(f"cannot make experiment directory {exp_dir}: {exc.strerror or exc}") from None
+
+
+def read_spec(exp_dir: Path) -> SweepSpec:
+    """The sweep described by ``exp_dir/experiment.json`` (one clear error if it cannot be read)."""
+    manifest = exp_dir / MANIFEST_FILE
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{exp_dir}: not a sweep's experiment directory ({MANIFEST_FILE} is missing)") from None
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{manifest}: cannot read: {exc}") from None
+    if not isinstance(data, dict) or data.get("kind") != "gaikit-sweep" or not isinstance(data.get("spec"), dict):
+        raise ConfigError(f"{manifest}: not a gaikit sweep manifest (expected kind: gaikit-sweep and a spec)")
+    if data.get("version") != MANIFEST_VERSION:
+        raise ConfigError(f"{manifest}: manifest version {data.get('version')!r}; this gaikit reads {MANIFEST_VERSION}")
+    return SweepSpec.from_json(data["spec"], manifest)
+
+
+def trial_config(exp_dir: Path, spec: SweepSpec) -> Path | None:
+    """The config file trials read: the experiment's copy of ``--config`` (absolute), if there was one."""
+    if spec.config is None:
+        return None
+    path = (exp_dir / BASE_CONFIG_FILE).resolve()
+    if not path.is_file():
+        raise ConfigError(f"{exp_dir}: {BASE_CONFIG_FILE} (the sweep's copy of --config {spec.config}) is missing")
+    return path
