@@ -81,6 +81,21 @@ def gaikit_config(encoder: str, memory: str, steps: int, learning_starts: int, s
                               train_flags={"--steps": steps, "--envs": 1, "--seed": 0}, overrides=overrides)
 
 
+def filled_agent(config: Any, fill: int) -> Any:
+    """The run ``config`` builds (one env), its agent's memory filled with ``fill`` random Asterix steps."""
+    built = build_run(config, get_registry(), num_envs=1)
+    agent, envs = built.agent, built.envs
+    rng = np.random.default_rng(0)
+    obs, _ = envs.reset(seed=0)
+    for _ in range(fill):
+        actions = rng.integers(0, 9, size=1)
+        nxt, rewards, terminated, truncated, infos = envs.step(actions)
+        agent.observe(Transition(obs, actions, rewards, true_next_obs(nxt, infos), terminated, truncated, infos))
+        obs = nxt
+    envs.close()
+    return built
+
+
 def time_gaikit(encoder: str, memory: str, steps: int, learning_starts: int,
                 late: LateState | None = None) -> tuple[float, Any]:
     """Env steps/s of gaikit's runner during its learning phase; returns (speed, built run)."""

@@ -19,32 +19,18 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
-from bench_atari_loop import gaikit_config
-from gaikit.core.build import build_run
-from gaikit.core.components import Transition
+from bench_atari_loop import filled_agent, gaikit_config
 from gaikit.core.cpu_flags import denormals_flushed
-from gaikit.core.registry import get_registry
-from gaikit.core.runner import true_next_obs
 
 BLOCK = 16  # gradient steps per timed block
 
 
-def filled_agent(encoder: str, precision: str, fill: int) -> tuple[Any, bool]:
+def precision_agent(encoder: str, precision: str, fill: int) -> tuple[Any, bool]:
     """A DDQN + PER agent on ``encoder`` with ``fill`` random Asterix transitions stored."""
     config = gaikit_config(encoder, "prioritized", fill, fill, extra=(f"learner.precision={precision}",))
-    built = build_run(config, get_registry(), num_envs=1)
-    agent, envs = built.agent, built.envs
-    rng = np.random.default_rng(0)
-    obs, _ = envs.reset(seed=0)
-    for _ in range(fill):
-        actions = rng.integers(0, 9, size=1)
-        nxt, rewards, terminated, truncated, infos = envs.step(actions)
-        agent.observe(Transition(obs, actions, rewards, true_next_obs(nxt, infos), terminated, truncated, infos))
-        obs = nxt
-    envs.close()
+    agent = filled_agent(config, fill).agent
     return agent, config.train.flush_denormal
 
 
@@ -74,7 +60,7 @@ def main() -> None:
     print(f"torch {torch.__version__}; AMX bf16: {has_amx()}; batch 32; wall ms per gradient step, "
           f"median of {args.blocks} blocks of {BLOCK}")
     for encoder in args.encoders:
-        agents = {mode: filled_agent(encoder, mode, args.fill) for mode in ("float32", "bf16-mixed")}
+        agents = {mode: precision_agent(encoder, mode, args.fill) for mode in ("float32", "bf16-mixed")}
         for threads in args.threads:
             torch.set_num_threads(threads)
             for agent, flush in agents.values():  # warm-up

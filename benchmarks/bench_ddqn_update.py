@@ -25,15 +25,10 @@ import statistics
 import time
 from typing import Any
 
-import numpy as np
 import torch
 
-from bench_atari_loop import CAPACITY, TARGET_EVERY, gaikit_config
-from gaikit.core.build import build_run
-from gaikit.core.components import Transition
+from bench_atari_loop import CAPACITY, TARGET_EVERY, filled_agent, gaikit_config
 from gaikit.core.cpu_flags import denormals_flushed
-from gaikit.core.registry import get_registry
-from gaikit.core.runner import true_next_obs
 from gaikit.plugins.games.atari_envs import make_single_env
 
 BATCH = 32
@@ -44,16 +39,8 @@ def gaikit_agent(network: str, fill: int, double: bool) -> tuple[Any, Any, bool]
     """gaikit's DDQN agent for ``network`` with ``fill`` random Asterix transitions in uniform replay;
     returns (agent, built run, whether the runner would flush denormals)."""
     config = gaikit_config(network, "uniform", fill, fill, extra=(f"learner.double={str(double).lower()}",))
-    built = build_run(config, get_registry(), num_envs=1)
-    agent, envs = built.agent, built.envs
-    rng = np.random.default_rng(0)
-    obs, _ = envs.reset(seed=0)
-    for _ in range(fill):
-        actions = rng.integers(0, 9, size=1)
-        nxt, rewards, terminated, truncated, infos = envs.step(actions)
-        agent.observe(Transition(obs, actions, rewards, true_next_obs(nxt, infos), terminated, truncated, infos))
-        obs = nxt
-    envs.close()
+    built = filled_agent(config, fill)
+    agent = built.agent
     return agent, built, config.train.flush_denormal
 
 

@@ -16,7 +16,8 @@ import pytest
 
 from gaikit.cli import main
 from gaikit.core.best_model import BestModel, load_best
-from gaikit.core.config import EarlyStopConfig, TrainConfig
+from gaikit.core.config import TrainConfig
+from gaikit.core.config_trackers import EarlyStopConfig
 from gaikit.core.early_stop import EarlyStop
 from gaikit.core.hookspecs import hookimpl
 from gaikit.core.run_events import RunEnded, RunEvent

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any, Mapping
 
-from gaikit.core.config import EarlyStopConfig
+from gaikit.core.config_trackers import EarlyStopConfig
 
 #: ``train.early_stop.metric`` -> the evaluation summary key it reads.
 SUMMARY_KEYS = {"eval_mean": "mean", "eval_min": "min", "eval_max": "max"}

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from gaikit.core.config import LoggersConfig
+from gaikit.core.config_trackers import LoggersConfig
 from gaikit.core.hookspecs import hookimpl
 from gaikit.core.run_events import RunEnded, RunEvent, RunStarted
 from gaikit.plugins.loggers.mlflow_logger import MlflowSession

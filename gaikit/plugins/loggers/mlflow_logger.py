@@ -14,7 +14,7 @@ import os
 import time
 from typing import Any
 
-from gaikit.core.config import MlflowLoggerConfig
+from gaikit.core.config_trackers import MlflowLoggerConfig
 from gaikit.core.run_events import (
     CheckpointSaved, EpisodeEnded, Evaluated, RunEnded, RunEvent, RunStarted, TrainLogged)
 from gaikit.plugins.loggers.session import eval_scalars, flatten, require, scalars

@@ -12,7 +12,7 @@ import os
 import uuid
 from typing import Any
 
-from gaikit.core.config import WandbLoggerConfig
+from gaikit.core.config_trackers import WandbLoggerConfig
 from gaikit.core.run_events import (
     CheckpointSaved, EpisodeEnded, Evaluated, RunEnded, RunEvent, RunStarted, TrainLogged)
 from gaikit.plugins.loggers.session import eval_scalars, require, scalars
