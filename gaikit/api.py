@@ -32,6 +32,7 @@ from gaikit.core.components import Agent
 from gaikit.core.config import RunConfig, TrainConfig, load_resolved_config
 from gaikit.core.errors import ConfigError, GaikitError
 from gaikit.core.evaluation import EVAL_SEED_OFFSET
+from gaikit.core.jsonl import jsonl_rows
 from gaikit.core.registry import get_registry
 from gaikit.plugins.games.gymnasium_game import register_env_factory
 from gaikit.resolve import GYMNASIUM_GAME, resolve_cli_config, resolve_game
@@ -69,8 +70,7 @@ class Run:
         path = self.dir / METRICS_FILE
         if not path.is_file():
             return []
-        with path.open(encoding="utf-8") as handle:
-            return [json.loads(line) for line in handle if line.strip()]
+        return [row for _, row in jsonl_rows(path, torn_tail=True)]
 
     @property
     def episodes(self) -> list[dict[str, str]]:

@@ -7,7 +7,7 @@ Shared by :mod:`gaikit.api` and the CLI (``gaikit.cli.resolve`` re-exports it).
   becomes game ``gymnasium`` with ``env_id=GAME``.
 - The game's default YAML, ``--config FILE``, the component flags, the
   ``--steps/--seed/--envs`` flags and ``--set`` overrides are layered by
-  :func:`gaikit.core.config.resolve_run_config`.
+  :func:`gaikit.core.config_resolve.resolve_run_config`.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ import gymnasium as gym
 from pydantic import BaseModel, ValidationError
 
 from gaikit.core.components import Game
-from gaikit.core.config import RunConfig, TrainConfig, resolve_run_config
+from gaikit.core.config import RunConfig, TrainConfig
 from gaikit.core.config_checks import number_problem
+from gaikit.core.config_resolve import resolve_run_config
 from gaikit.core.errors import ConfigError, RegistryError
 from gaikit.core.registry import Registry
 from gaikit.plugins.games.atari import ALE_ID

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from gaikit.cli.resolve import resolve_cli_config
-from gaikit.core.config import RunConfig, load_resolved_config, resolve_run_config
+from gaikit.core.config import RunConfig, load_resolved_config
+from gaikit.core.config_resolve import resolve_run_config
 from gaikit.core.errors import ConfigError
 from gaikit.core.registry import Registry, get_registry
 

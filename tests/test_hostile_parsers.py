@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from _strategy_toys import FEATURES, LANES_YAML
-from gaikit.core.config import resolve_run_config
+from gaikit.core.config_resolve import resolve_run_config
 from gaikit.core.errors import ConfigError, GaikitError
 from gaikit.core.registry import Registry, get_registry
 from gaikit.core.yamlio import load_yaml_text

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from _tiny_runs import run_tiny
 
 from gaikit.cli import main
 from gaikit.core.best_model import BestModel, load_best
@@ -22,31 +23,12 @@ from gaikit.core.early_stop import EarlyStop
 from gaikit.core.hookspecs import hookimpl
 from gaikit.core.run_events import RunEnded, RunEvent
 
-TINY = """
-train:
-  envs: 1
-  learning_starts: 100
-  train_freq: 1
-  gradient_steps: 1
-  batch_size: 32
-  eval_every: 200
-  eval_episodes: 2
-  checkpoint_every: 0
-  log_every: 200
-  threads: 1
-encoder:
-  vector: {hidden: [16]}
-"""
+#: Evaluations every 200 steps, no checkpoints but the last.
+CADENCE = {"eval_every": 200, "checkpoint_every": 0}
 
 
 def _run(tmp_path: Path, *extra: str, steps: int = 400, expect: int = 0) -> Path:
-    config = tmp_path / "tiny.yaml"
-    config.write_text(TINY)
-    run_dir = tmp_path / "run"
-    code = main(["run", "CartPole-v1", "--learner", "ddqn", "--config", str(config), "--steps", str(steps),
-                 "--run-dir", str(run_dir), *extra])
-    assert code == expect
-    return run_dir
+    return run_tiny(tmp_path, *extra, steps=steps, train=CADENCE, expect=expect)
 
 
 def _evals(run_dir: Path) -> list[dict]:

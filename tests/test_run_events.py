@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 import pytest
+from _tiny_runs import run_tiny
 
 from gaikit.cli import main
 from gaikit.core.errors import ConfigError
@@ -20,21 +21,8 @@ from gaikit.core.hookspecs import hookimpl
 from gaikit.core.run_events import (
     CheckpointSaved, EpisodeEnded, Evaluated, RunEnded, RunEvent, RunStarted, TrainLogged)
 
-TINY = """
-train:
-  envs: 1
-  learning_starts: 100
-  train_freq: 1
-  gradient_steps: 1
-  batch_size: 32
-  eval_every: 300
-  eval_episodes: 2
-  checkpoint_every: 300
-  log_every: 200
-  threads: 1
-encoder:
-  vector: {hidden: [16]}
-"""
+#: Evaluations and checkpoints every 300 steps.
+CADENCE = {"eval_every": 300, "checkpoint_every": 300}
 
 
 class Recorder:
@@ -72,13 +60,7 @@ class Refuses:
 
 
 def _run(tmp_path: Path, *extra: str, steps: int = 600) -> Path:
-    config = tmp_path / "tiny.yaml"
-    config.write_text(TINY)
-    run_dir = tmp_path / "run"
-    code = main(["run", "CartPole-v1", "--learner", "ddqn", "--config", str(config), "--steps", str(steps),
-                 "--run-dir", str(run_dir), *extra])
-    assert code == 0
-    return run_dir
+    return run_tiny(tmp_path, *extra, steps=steps, train=CADENCE)
 
 
 def _rows(run_dir: Path, kind: str) -> list[dict]:
@@ -159,11 +141,7 @@ def test_a_plugin_refusing_the_run_stops_it_with_its_one_line(tmp_path, register
     recorder = Recorder()
     register_plugin(Refuses(), "test-refuses")
     register_plugin(recorder, "test-recorder")
-    config = tmp_path / "tiny.yaml"
-    config.write_text(TINY)
-    code = main(["run", "CartPole-v1", "--learner", "ddqn", "--config", str(config), "--steps", "300",
-                 "--run-dir", str(tmp_path / "run")])
-    assert code == 2
+    run_tiny(tmp_path, steps=300, train=CADENCE, expect=2)
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1] == ("gaikit: error: train.loggers.fake: the fake package is not installed; "
                        "pip install gaikit[fake]")

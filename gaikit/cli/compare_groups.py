@@ -20,7 +20,6 @@ from __future__ import annotations
 import copy
 import csv
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -30,6 +29,7 @@ import numpy as np
 from gaikit.core.compare import load_run
 from gaikit.core.console import warn
 from gaikit.core.errors import GaikitError
+from gaikit.core.eval_episodes import read_evaluations
 from gaikit.core.metrics import EPISODES_FILE, METRICS_FILE
 from gaikit.core.statistics import Estimate, Profile
 from gaikit.core.yamlio import load_yaml_file
@@ -222,27 +222,17 @@ def build_groups(run_dirs: Sequence[Path], explicit: Sequence[str] = ()) -> list
 
 def last_evaluation(path: Path, until: int | None) -> tuple[float, int, int] | str:
     """``(mean return, episodes, step)`` of the run's last greedy evaluation (by step ``until``), or why none."""
-    metrics = path / METRICS_FILE
-    if not metrics.is_file():
+    if not (path / METRICS_FILE).is_file():
         return f"no {METRICS_FILE}"
-    found: tuple[float, int, int] | None = None
-    with metrics.open(encoding="utf-8") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            if '"eval"' not in line:
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError:
-                raise GaikitError(f"{metrics}:{line_no}: not a JSON line") from None
-            if row.get("kind") != "eval" or (until is not None and int(row.get("step", 0)) > until):
-                continue
-            returns = row.get("returns") or []
-            if not returns or not all(isinstance(r, (int, float)) and math.isfinite(r) for r in returns):
-                raise GaikitError(f"{metrics}:{line_no}: evaluation without finite returns (\"returns\": {returns!r})")
-            found = (float(np.mean(returns)), len(returns), int(row.get("step", 0)))
-    if found is None:
+    evaluations = read_evaluations(path, until)
+    for evaluation in evaluations:
+        if not evaluation.returns or evaluation.non_finite():
+            raise GaikitError(f"{path / METRICS_FILE}:{evaluation.line}: evaluation without finite returns "
+                              f"(\"returns\": {list(evaluation.returns)!r})")
+    if not evaluations:
         return "no greedy evaluation" + (f" by step {until:,}" if until is not None else "")
-    return found
+    last = evaluations[-1]
+    return float(np.mean(last.returns)), len(last.returns), last.step
 
 
 def _why(exc: BaseException) -> str:

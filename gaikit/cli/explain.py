@@ -20,6 +20,7 @@ from gaikit.cli.world_explain import world_records
 from gaikit.core.build import build_run
 from gaikit.core.errors import CheckpointError, ConfigError
 from gaikit.core.explain_log import EXPLAIN_FILE
+from gaikit.core.jsonl import jsonl_rows
 from gaikit.core.registry import get_registry
 from gaikit.strategies.explain import format_record
 
@@ -32,17 +33,10 @@ def read_records(run_dir: Path) -> list[dict[str, Any]]:
     if not path.is_file():
         raise CheckpointError(f"{run_dir}: no {EXPLAIN_FILE}; only strategy runs (--agent strategy) explain their decisions")
     records = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise CheckpointError(f"{path}:{number}: not a JSON record ({exc.msg})") from None
-            if not isinstance(record, dict):
-                raise CheckpointError(f"{path}:{number}: expected a JSON object")
-            records.append(record)
+    for number, record in jsonl_rows(path, noun="JSON record", error=CheckpointError):
+        if not isinstance(record, dict):
+            raise CheckpointError(f"{path}:{number}: expected a JSON object")
+        records.append(record)
     return records
 
 

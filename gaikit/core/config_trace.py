@@ -1,7 +1,7 @@
 """Where each value of a resolved config came from (``gaikit config show``).
 
 Given the :class:`~gaikit.core.config.RunConfig` and the layers
-:func:`~gaikit.core.config.resolve_run_config` recorded in its ``trace``,
+:func:`~gaikit.core.config_resolve.resolve_run_config` recorded in its ``trace``,
 every field of every section gets its value, its description (from the
 pydantic ``Field``) and its source: the last layer that sets it (``game
 defaults``, ``zoo``, ``--config``, ``--set``/GAME argument, each with its
@@ -16,7 +16,9 @@ from typing import Any, Mapping, Sequence
 
 from pydantic import BaseModel
 
-from gaikit.core.config import COMPONENT_KEYS, COMPONENT_KINDS, RegistryView, RunConfig, StrategyConfig, TrainConfig
+from gaikit.core.config import RunConfig, StrategyConfig, TrainConfig
+from gaikit.core.config_layout import COMPONENT_KEYS, COMPONENT_KINDS
+from gaikit.core.config_resolve import RegistryView
 from gaikit.core.config_schema import FieldRow, field_rows
 
 #: Source of a value no layer sets.

@@ -11,14 +11,55 @@ the episodes played by the evaluation policy (greedy, or at
 
 from __future__ import annotations
 
-import json
 import math
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from gaikit.core.errors import GaikitError
+from gaikit.core.jsonl import jsonl_rows
 from gaikit.core.metrics import METRICS_FILE
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """One eval row of ``metrics.jsonl``: its line number, training step and episode returns as written."""
+
+    line: int
+    step: int
+    returns: tuple[Any, ...]
+
+    def non_finite(self) -> list[Any]:
+        """The returns that are not finite numbers (``None``, booleans, strings, NaN, infinities), in order."""
+        return [value for value in self.returns
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)]
+
+
+def read_evaluations(run_dir: Path, until: int | None = None) -> list[Evaluation]:
+    """Every evaluation in ``run_dir/metrics.jsonl`` (at or before step ``until``), in order.
+
+    An empty list means the run has no evaluation (by ``until``); a missing
+    file, a line that is not JSON or an eval row without an integer
+    ``step`` and a ``returns`` list is a :class:`GaikitError` naming the file
+    (and line). Returns are not checked here: see :meth:`Evaluation.non_finite`.
+    A torn last line is skipped (:func:`gaikit.core.jsonl.jsonl_rows`).
+    """
+    path = run_dir / METRICS_FILE
+    if not path.is_file():
+        raise GaikitError(f"{run_dir}: no {METRICS_FILE}; is this a directory written by gaikit run?")
+    found: list[Evaluation] = []
+    for line_no, row in jsonl_rows(path, torn_tail=True):
+        if not isinstance(row, dict) or row.get("kind") != "eval":
+            continue
+        step, values = row.get("step"), row.get("returns")
+        if not isinstance(step, int) or isinstance(step, bool) or not isinstance(values, list):
+            raise GaikitError(f"{path}:{line_no}: expected an eval row with an integer 'step' and a "
+                              f"'returns' list, got step={step!r}, returns={values!r}")
+        if until is None or step <= until:
+            found.append(Evaluation(line_no, step, tuple(values)))
+    return found
 
 
 def read_eval_episodes(run_dir: Path, until: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -31,35 +72,17 @@ def read_eval_episodes(run_dir: Path, until: int | None = None) -> tuple[np.ndar
     :class:`GaikitError` line naming the file and line.
     """
     path = run_dir / METRICS_FILE
-    if not path.is_file():
-        raise GaikitError(f"{run_dir}: no {METRICS_FILE}; is this a directory written by gaikit run?")
+    evaluations = read_evaluations(run_dir, until)
     steps: list[int] = []
     returns: list[float] = []
-    evaluations = 0
-    with path.open(encoding="utf-8") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise GaikitError(f"{path}:{line_no}: not a JSON object ({exc.msg})") from None
-            if not isinstance(row, dict) or row.get("kind") != "eval":
-                continue
-            step, values = row.get("step"), row.get("returns")
-            if not isinstance(step, int) or isinstance(step, bool) or not isinstance(values, list):
-                raise GaikitError(f"{path}:{line_no}: expected an eval row with an integer 'step' and a "
-                                  f"'returns' list, got step={step!r}, returns={values!r}")
-            if until is not None and step > until:
-                continue
-            for value in values:
-                if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                    raise GaikitError(f"{path}:{line_no}: evaluation return {value!r} is not a finite number")
-                steps.append(step)
-                returns.append(float(value))
-            evaluations += 1
+    for evaluation in evaluations:
+        bad = evaluation.non_finite()
+        if bad:
+            raise GaikitError(f"{path}:{evaluation.line}: evaluation return {bad[0]!r} is not a finite number")
+        steps.extend([evaluation.step] * len(evaluation.returns))
+        returns.extend(float(value) for value in evaluation.returns)
     if not returns:
-        if until is not None and evaluations == 0:
+        if until is not None and not evaluations:
             raise GaikitError(f"{path}: no evaluation by step {until:,} (--until)")
         raise GaikitError(f"{path}: no evaluation episodes (the run had train.eval_every 0 or has not evaluated "
                           "yet); compare its training episodes with --episodes train")

@@ -7,11 +7,12 @@ so plotting works headless and never touches a user's interactive session.
 from __future__ import annotations
 
 import csv
-import json
 import os
 from pathlib import Path
 
 import numpy as np
+
+from gaikit.core.jsonl import jsonl_rows
 
 #: Episodes in the moving average drawn over the episode returns (fewer in short runs).
 MOVING_AVERAGE = 100
@@ -45,13 +46,11 @@ def read_evals(run_dir: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     path = run_dir / "metrics.jsonl"
     steps, means, stds = [], [], []
     if path.exists():
-        with path.open() as handle:
-            for line in handle:
-                row = json.loads(line)
-                if row.get("kind") == "eval":
-                    steps.append(row["step"])
-                    means.append(row["mean"])
-                    stds.append(row["std"])
+        for _, row in jsonl_rows(path, torn_tail=True):
+            if isinstance(row, dict) and row.get("kind") == "eval":
+                steps.append(row["step"])
+                means.append(row["mean"])
+                stds.append(row["std"])
     return np.array(steps), np.array(means, dtype=float), np.array(stds, dtype=float)
 
 

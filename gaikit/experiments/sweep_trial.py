@@ -24,6 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from gaikit.core.checkpoint import checkpoint_dirs, write_text_atomic
+from gaikit.core.errors import GaikitError
+from gaikit.core.jsonl import jsonl_rows
+from gaikit.core.metrics import METRICS_FILE
 from gaikit.core.yamlio import load_yaml_file
 
 #: Outcomes after which a trial is not run again.
@@ -76,16 +79,17 @@ def trial_state(run_dir: Path, status_file: Path) -> str:
 
 
 def last_eval(run_dir: Path) -> dict[str, Any] | None:
-    """The last greedy evaluation line of ``metrics.jsonl`` (mean, std, episodes...), or ``None``."""
+    """The last greedy evaluation line of ``metrics.jsonl`` (mean, std, episodes...), or ``None``.
+
+    ``None`` when the run has no evaluation or its ``metrics.jsonl`` is missing or unreadable (a torn last
+    line is skipped, as a resume would drop it: :func:`gaikit.core.jsonl.jsonl_rows`).
+    """
     found = None
     try:
-        with (run_dir / "metrics.jsonl").open(encoding="utf-8") as handle:
-            for line in handle:
-                if '"eval"' in line:
-                    row = json.loads(line)
-                    if row.get("kind") == "eval":
-                        found = row
-    except (OSError, ValueError):
+        for _, row in jsonl_rows(run_dir / METRICS_FILE, torn_tail=True):
+            if isinstance(row, dict) and row.get("kind") == "eval":
+                found = row
+    except (OSError, ValueError, GaikitError):  # ValueError: not UTF-8
         return None
     return found
 
@@ -97,7 +101,6 @@ def run_trial(job: TrialJob) -> dict[str, Any]:
     and writes it to the job's status file. Output goes to the job's log file.
     """
     from gaikit.api import train  # the API sits above this package's Ray plumbing; import where the trial runs
-    from gaikit.core.errors import GaikitError
 
     run_dir, status_file = Path(job.run_dir), Path(job.status_file)
     state = trial_state(run_dir, status_file)

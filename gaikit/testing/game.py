@@ -183,7 +183,7 @@ class GameContract:
 
     def test_game_8_default_config(self, make_game: Any) -> None:
         """GAME-8: ``default_config_path()`` is ``None`` or a YAML file of known config sections."""
-        from gaikit.core.config import load_layer_file
+        from gaikit.core.config_layers import load_layer_file
 
         path = guarded("GAME-8", "default_config_path()", self.build(make_game).default_config_path)
         if path is None:

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from pydantic import BaseModel, ValidationError
 
-from gaikit.core.config import ComponentConfig, RunConfig, TrainConfig, resolve_run_config
+from gaikit.core.config import ComponentConfig, RunConfig, TrainConfig
+from gaikit.core.config_resolve import resolve_run_config
 from gaikit.core.registry import ComponentSpec, Registry, get_registry
 from gaikit.testing.spaces import SHORT_RUN, candidates, declared_spaces, declared_world_sample, describe
 
