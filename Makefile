@@ -12,7 +12,7 @@ $(BIN)/activate:
 
 $(VENV)/.installed: pyproject.toml $(CONSTRAINTS) | $(BIN)/activate
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -c $(CONSTRAINTS) -e ".[dev,distributed,docs,export,wandb,mlflow]"
+	$(PIP) install --quiet -c $(CONSTRAINTS) -e ".[dev,distributed,tune,docs,export,wandb,mlflow]"
 	touch $@
 
 $(VENV)/.bench-installed: $(VENV)/.installed

@@ -189,7 +189,8 @@ def gaikit_run_event(event: RunEvent) -> None:
     a kind added later reaches existing plugins (which ignore it) without a
     new hook. Keep per-run state keyed by ``RunStarted.run_dir`` and drop it
     on ``RunEnded``. gaikit's own W&B and MLflow loggers (``train.loggers``)
-    are a plugin on this hook (entry point ``builtin-loggers``).
+    are a plugin on this hook (entry point ``builtin-loggers``), and so is
+    ``gaikit tune``'s per-trial reporter, which hands each evaluation to Ray Tune.
 
     A plugin that raises :class:`gaikit.GaikitError` (say, a missing package)
     stops the run with its one-line message; any other exception is reported

@@ -49,7 +49,8 @@ def check_reachable(address: str, timeout: float = CONNECT_TIMEOUT_S, *, given_a
 
 
 @contextlib.contextmanager
-def ray_session(address: str | None = None, *, num_cpus: int | None = None) -> Iterator[ModuleType]:
+def ray_session(address: str | None = None, *, num_cpus: int | None = None,
+                log_to_driver: bool = True) -> Iterator[ModuleType]:
     """A connected Ray for the ``with`` block; yields the ``ray`` module.
 
     ``address=None`` joins the cluster in ``RAY_ADDRESS`` when that is set
@@ -58,12 +59,14 @@ def ray_session(address: str | None = None, *, num_cpus: int | None = None) -> I
     never a cluster that ``ray start`` left running on this machine. A Ray
     already initialised in this process is used as it is. The instance gaikit
     started is shut down on exit; a joined cluster is only disconnected from.
+    ``log_to_driver=False`` keeps the workers' output off this console (for
+    callers that send each task's output to its own log file).
     """
     ray = import_ray()
     if ray.is_initialized():
         yield ray
         return
-    kwargs: dict[str, object] = {"include_dashboard": False, "log_to_driver": True,
+    kwargs: dict[str, object] = {"include_dashboard": False, "log_to_driver": log_to_driver,
                                  "runtime_env": {"env_vars": {"OMP_NUM_THREADS": "1"}}}
     given_as = "--ray-address"
     if address is None and os.environ.get("RAY_ADDRESS"):
