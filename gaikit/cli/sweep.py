@@ -12,17 +12,14 @@ from typing import Optional
 import typer
 
 from gaikit.cli.app import app
+from gaikit.cli.experiment_dirs import default_exp_dir, refuse_settings_with_resume
 from gaikit.core.config import TrainConfig
 from gaikit.core.errors import ConfigError
 from gaikit.experiments.sweep import run_sweep
 from gaikit.experiments.sweep_setup import read_spec
-from gaikit.experiments.sweep_spec import SweepSpec, check_size, file_sha256, parse_grid, parse_seeds
-from gaikit.resolve import field_help, game_label
-
-
-def default_exp_dir(game: str, learner: Optional[str]) -> Path:
-    """``sweeps/<game>[-<learner>]``: fixed, so rerunning the same command finds (and resumes) the same sweep."""
-    return Path("sweeps") / "-".join(game_label(part) for part in (game, learner) if part)
+from gaikit.experiments.manifest import file_sha256
+from gaikit.experiments.sweep_spec import SweepSpec, check_size, parse_grid, parse_seeds
+from gaikit.resolve import field_help
 
 
 @app.command("sweep")
@@ -52,9 +49,7 @@ def sweep_command(
         given = {"GAME": game, "--seeds": seeds, "--grid": grid, "--config": config, "--set": set_, "--agent": agent,
                  "--encoder": encoder, "--learner": learner, "--memory": memory, "--selector": selector,
                  "--steps": steps, "--envs": envs, "--out": out}
-        extra = [flag for flag, value in given.items() if value not in (None, [])]
-        if extra:
-            raise ConfigError(f"--resume continues a sweep with its saved settings; drop {', '.join(extra)}")
+        refuse_settings_with_resume("sweep", given)
         return _run(read_spec(resume), resume, True, ray_address, max_concurrent)
     if game is None:
         raise ConfigError("missing GAME (e.g. gaikit sweep CartPole-v1 --seeds 0-9), or pass --resume EXP_DIR")
@@ -70,7 +65,7 @@ def sweep_command(
         steps=steps, envs=envs, config=None if config is None else str(config.resolve()),
         config_sha256=None if config is None else file_sha256(config),
     )
-    exp_dir = out if out is not None else default_exp_dir(game, learner)
+    exp_dir = out if out is not None else default_exp_dir("sweeps", game, learner)
     return _run(spec, exp_dir, False, ray_address, max_concurrent)
 
 

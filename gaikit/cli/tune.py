@@ -12,15 +12,11 @@ from typing import Optional
 import typer
 
 from gaikit.cli.app import app
+from gaikit.cli.experiment_dirs import default_exp_dir, refuse_settings_with_resume
 from gaikit.core.errors import ConfigError
 from gaikit.experiments.tune import run_tune
-from gaikit.experiments.tune_setup import TuneSpec, budget_of, file_sha256, read_spec
-from gaikit.resolve import game_label
-
-
-def default_exp_dir(game: str, learner: Optional[str]) -> Path:
-    """``tunes/<game>[-<learner>]``: fixed, so rerunning the same command finds (and continues) the same tune."""
-    return Path("tunes") / "-".join(game_label(part) for part in (game, learner) if part)
+from gaikit.experiments.manifest import file_sha256
+from gaikit.experiments.tune_setup import TuneSpec, budget_of, read_spec
 
 
 @app.command("tune")
@@ -52,9 +48,7 @@ def tune_command(
         given = {"GAME": game, "--space": space, "--trials": trials, "--budget": budget, "--config": config,
                  "--set": set_, "--agent": agent, "--encoder": encoder, "--learner": learner, "--memory": memory,
                  "--selector": selector, "--out": out}
-        extra = [flag for flag, value in given.items() if value not in (None, [])]
-        if extra:
-            raise ConfigError(f"--resume continues a tune with its saved settings; drop {', '.join(extra)}")
+        refuse_settings_with_resume("tune", given)
         spec = read_spec(resume)
         return _run(spec, resume, spec_paths=(Path(spec.space), None), resuming=True,
                     ray_address=ray_address, max_concurrent=max_concurrent)
@@ -78,7 +72,7 @@ def tune_command(
         config=None if config is None else str(config.resolve()),
         config_sha256=None if config is None else file_sha256(config), overrides=overrides,
     )
-    exp_dir = out if out is not None else default_exp_dir(game, learner)
+    exp_dir = out if out is not None else default_exp_dir("tunes", game, learner)
     return _run(spec, exp_dir, spec_paths=(space, config), resuming=False,
                 ray_address=ray_address, max_concurrent=max_concurrent)
 

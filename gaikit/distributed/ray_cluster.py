@@ -93,3 +93,21 @@ def ray_session(address: str | None = None, *, num_cpus: int | None = None,
 def cluster_cpus(ray: ModuleType) -> int:
     """CPUs the connected Ray cluster offers, summed over its nodes."""
     return int(ray.cluster_resources().get("CPU", 0))
+
+
+def trial_slots(ray: ModuleType, cpus_per_trial: int, max_concurrent: int | None) -> int:
+    """How many trials of ``cpus_per_trial`` CPUs run at once: ``max_concurrent``, or all the cluster holds.
+
+    Asking for more than the cluster's CPUs hold is one clear error (the extra
+    trials would only queue, and a typo such as ``--max-concurrent 80`` on a
+    laptop should not pass silently).
+    """
+    total = cluster_cpus(ray)
+    fits = total // cpus_per_trial
+    if fits < 1:
+        raise ConfigError(f"a trial asks for {cpus_per_trial} CPUs (train.threads) but the Ray cluster has {total}")
+    if max_concurrent is not None and max_concurrent > fits:
+        plural = "s" if cpus_per_trial > 1 else ""
+        raise ConfigError(f"--max-concurrent {max_concurrent}: the Ray cluster has {total} CPUs, room for {fits} "
+                          f"trials of {cpus_per_trial} CPU{plural} at once; pass at most {fits}")
+    return max_concurrent or fits

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from gaikit.core.errors import ConfigError
-from gaikit.distributed.ray_cluster import cluster_cpus, import_ray, ray_session
+from gaikit.distributed.ray_cluster import import_ray, ray_session, trial_slots
 from gaikit.experiments.sweep_setup import TRIAL_DEFAULTS, open_experiment, trial_config, validate_trials
 from gaikit.experiments.sweep_spec import LOGS_DIR, SweepSpec, Trial
 from gaikit.experiments.sweep_trial import TrialJob, last_eval, read_status, run_trial, trial_state
@@ -78,15 +78,7 @@ def _launch(jobs: list[TrialJob], cpus: dict[str, int], ray_address: str | None,
     """Run ``jobs`` as Ray tasks, at most ``max_concurrent`` at once; outcomes in the order they finished."""
     done: list[dict[str, Any]] = []
     with ray_session(ray_address) as ray:
-        total = cluster_cpus(ray)
-        widest = max(cpus[job.name] for job in jobs)
-        fits = total // widest
-        if fits < 1:
-            raise ConfigError(f"a trial asks for {widest} CPUs (train.threads) but the Ray cluster has {total}")
-        if max_concurrent is not None and max_concurrent > fits:
-            raise ConfigError(f"--max-concurrent {max_concurrent}: the Ray cluster has {total} CPUs, room for "
-                              f"{fits} trials of {widest} CPU{'s' if widest > 1 else ''} at once; pass at most {fits}")
-        limit = max_concurrent or fits
+        limit = trial_slots(ray, max(cpus[job.name] for job in jobs), max_concurrent)
         remote = ray.remote(run_trial)
         pending: dict[Any, tuple[TrialJob, float]] = {}
         queue = list(jobs)

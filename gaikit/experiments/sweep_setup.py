@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
 from pathlib import Path
 
-from gaikit.core.checkpoint import write_text_atomic
 from gaikit.core.errors import ConfigError, GaikitError
 from gaikit.core.registry import get_registry
+from gaikit.experiments.manifest import read_manifest, write_manifest
 from gaikit.experiments.sweep_spec import (
     BASE_CONFIG_FILE, MANIFEST_FILE, MANIFEST_VERSION, SweepSpec, Trial, spec_difference)
 from gaikit.resolve import resolve_cli_config
@@ -80,27 +79,15 @@ def open_experiment(exp_dir: Path, spec: SweepSpec, resuming: bool) -> None:
         if spec.config is not None:
             shutil.copyfile(spec.config, exp_dir / BASE_CONFIG_FILE)
         trials = [{"name": t.name, "seed": t.seed, "cell": t.cell} for t in spec.trials()]
-        data = {"kind": "gaikit-sweep", "version": MANIFEST_VERSION, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                "spec": spec.to_json(), "trials": trials}
-        write_text_atomic(manifest, json.dumps(data, indent=2) + "\n")
+        write_manifest(manifest, "sweep", MANIFEST_VERSION, spec.to_json(), trials=trials)
     except OSError as exc:
         raise GaikitError(f"cannot make experiment directory {exp_dir}: {exc.strerror or exc}") from None
 
 
 def read_spec(exp_dir: Path) -> SweepSpec:
     """The sweep described by ``exp_dir/experiment.json`` (one clear error if it cannot be read)."""
-    manifest = exp_dir / MANIFEST_FILE
-    try:
-        data = json.loads(manifest.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{exp_dir}: not a sweep's experiment directory ({MANIFEST_FILE} is missing)") from None
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"{manifest}: cannot read: {exc}") from None
-    if not isinstance(data, dict) or data.get("kind") != "gaikit-sweep" or not isinstance(data.get("spec"), dict):
-        raise ConfigError(f"{manifest}: not a gaikit sweep manifest (expected kind: gaikit-sweep and a spec)")
-    if data.get("version") != MANIFEST_VERSION:
-        raise ConfigError(f"{manifest}: manifest version {data.get('version')!r}; this gaikit reads {MANIFEST_VERSION}")
-    return SweepSpec.from_json(data["spec"], manifest)
+    spec = read_manifest(exp_dir, MANIFEST_FILE, "sweep", MANIFEST_VERSION)
+    return SweepSpec.from_json(spec, exp_dir / MANIFEST_FILE)
 
 
 def trial_config(exp_dir: Path, spec: SweepSpec) -> Path | None:

@@ -8,7 +8,6 @@ are parsed here; their cross product is the list of :class:`Trial`. The
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import re
@@ -161,11 +160,6 @@ def check_size(seeds: Sequence[int], grid: Sequence[tuple[str, list[str]]]) -> N
         total *= len(values)
     if total > MAX_TRIALS:
         raise ConfigError(f"--seeds and --grid make {total:,} trials; a sweep holds at most {MAX_TRIALS:,}")
-
-
-def file_sha256(path: Path) -> str:
-    """The SHA-256 of a file's bytes."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def spec_difference(old: SweepSpec, new: SweepSpec) -> str | None:

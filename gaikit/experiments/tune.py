@@ -20,13 +20,16 @@ import warnings
 from pathlib import Path
 from typing import Any, Callable
 
-from gaikit.core.errors import ConfigError, GaikitError
-from gaikit.distributed.ray_cluster import cluster_cpus, ray_session
+import numpy as np
+
+from gaikit.core.errors import GaikitError
+from gaikit.core.eval_episodes import read_evaluations
+from gaikit.distributed.ray_cluster import ray_session, trial_slots
 from gaikit.experiments.tune_results import TrialOutcome, TuneResult, short_value, summary_lines, write_results
 from gaikit.experiments.tune_setup import (
     TUNE_STATE_DIR, TuneSpec, experiment_files, open_experiment, prepare_tune, trial_defaults)
 from gaikit.experiments.tune_space import Parameter
-from gaikit.experiments.tune_trial import LOGS_DIR, TuneJob, read_error, tune_trial
+from gaikit.experiments.tune_trial import LOGS_DIR, TuneJob, read_error, trial_run_dir, tune_trial
 
 Echo = Callable[[str], Any]
 #: What to install for ``gaikit tune``.
@@ -66,13 +69,7 @@ def run_tune(spec: TuneSpec, exp_dir: Path, *, space_file: Path, config_file: Pa
         echo(f"  {parameter.path}: {parameter.describe()}")
     progress = _progress_callback(tune, spec, exp_dir, echo)
     with ray_session(ray_address, log_to_driver=False) as ray:
-        total = cluster_cpus(ray)
-        fits = total // cpus
-        if fits < 1:
-            raise ConfigError(f"a trial asks for {cpus} CPUs (train.threads) but the Ray cluster has {total}")
-        if max_concurrent is not None and max_concurrent > fits:
-            raise ConfigError(f"--max-concurrent {max_concurrent}: the Ray cluster has {total} CPUs, room for "
-                              f"{fits} trials of {cpus} CPU{'s' if cpus > 1 else ''} at once; pass at most {fits}")
+        slots = trial_slots(ray, cpus, max_concurrent)
         trainable = tune.with_resources(tune.with_parameters(tune_trial, job=job), {"cpu": cpus})
         state = exp_dir / TUNE_STATE_DIR
         with _quiet_ray_tune():
@@ -86,7 +83,7 @@ def run_tune(spec: TuneSpec, exp_dir: Path, *, space_file: Path, config_file: Pa
                     tune_config=tune.TuneConfig(
                         metric=spec.metric, mode="max", num_samples=1 if spec.search == "grid" else spec.trials,
                         search_alg=_search(tune, spec), scheduler=_scheduler(spec),
-                        max_concurrent_trials=max_concurrent or fits, reuse_actors=True),
+                        max_concurrent_trials=slots, reuse_actors=True),
                     run_config=tune.RunConfig(name=TUNE_STATE_DIR, storage_path=str(exp_dir), verbose=0,
                                               callbacks=[progress]),
                 )
@@ -199,7 +196,18 @@ def _outcome(trial: Any, exp_dir: Path, spec: TuneSpec, parameters: list[Paramet
     params = {p.path: (trial.config or {}).get(p.path) for p in parameters}
     error = read_error(exp_dir, trial.trial_id) if status == "failed" else ""
     return TrialOutcome(trial_id=trial.trial_id, status=status, step=step,
-                        value=None if value is None else float(value), params=params, error=error)
+                        value=None if value is None else float(value), params=params, error=error,
+                        curve=_curve_mean(trial_run_dir(exp_dir, trial.trial_id), step))
+
+
+def _curve_mean(run_dir: Path, step: int) -> float | None:
+    """The mean of a trial's evaluation means up to ``step`` (the tie-break between equal final figures)."""
+    try:
+        evaluations = read_evaluations(run_dir, until=step)
+    except GaikitError:
+        return None
+    means = [float(np.mean(e.returns)) for e in evaluations if e.returns and not e.non_finite()]
+    return float(np.mean(means)) if means else None
 
 
 class _quiet_ray_tune:

@@ -1,7 +1,9 @@
 """A finished (or interrupted) tune's results: the trial table and the best configuration as a config file.
 
 ``EXP_DIR/trials.csv`` lists every trial (id, status, last step, the metric
-at its last report, its parameters), best first. ``EXP_DIR/best_config.yaml``
+at its last report, the mean of its evaluation means, its parameters), best
+first: ties in the metric (several trials at a game's maximum, say) go to the
+higher mean over the evaluations, the trial that learned sooner and held it. ``EXP_DIR/best_config.yaml``
 is the best trial that ran its whole budget, written as a layered config
 that ``gaikit run GAME --config best_config.yaml`` accepts: the tune's
 ``--config`` with its component choices, ``--set`` values and the best
@@ -41,6 +43,8 @@ class TrialOutcome:
     value: float | None
     params: dict[str, Any]
     error: str = ""
+    #: Mean of the trial's evaluation means up to ``step``: breaks ties in the metric (say, several at a cap).
+    curve: float | None = None
 
 
 @dataclass
@@ -74,20 +78,22 @@ def write_results(exp_dir: Path, spec: TuneSpec, outcomes: list[TrialOutcome]) -
     return result
 
 
-def _rank(outcome: TrialOutcome) -> tuple[int, float]:
+def _rank(outcome: TrialOutcome) -> tuple[int, float, float]:
+    """Ended trials first, then by the metric, ties broken by the mean over the trial's evaluations."""
     order = {"finished": 0, "stopped early": 1, "interrupted": 2, "failed": 3, "not run": 4}
     value = outcome.value if outcome.value is not None else float("-inf")
-    return order.get(outcome.status, 4), -value
+    curve = outcome.curve if outcome.curve is not None else float("-inf")
+    return order.get(outcome.status, 4), -value, -curve
 
 
 def _write_table(path: Path, spec: TuneSpec, outcomes: list[TrialOutcome]) -> None:
     paths = list(outcomes[0].params) if outcomes else []
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["trial", "status", "step", spec.metric, *paths, "error"])
+    writer.writerow(["trial", "status", "step", spec.metric, "eval_curve_mean", *paths, "error"])
     for o in outcomes:
         writer.writerow([o.trial_id, o.status, o.step, "" if o.value is None else f"{o.value:.6g}",
-                         *(o.params.get(p) for p in paths), o.error])
+                         "" if o.curve is None else f"{o.curve:.6g}", *(o.params.get(p) for p in paths), o.error])
     write_text_atomic(path, buffer.getvalue())
 
 

@@ -12,21 +12,19 @@ directory keeps ``tune.json`` (the spec), copies of the space file and of
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
-from gaikit.core.checkpoint import write_text_atomic
 from gaikit.core.config import RunConfig, TrainConfig
 from gaikit.core.config_layout import COMPONENT_KINDS
 from gaikit.core.errors import ConfigError, GaikitError
 from gaikit.core.registry import Registry, get_registry
+from gaikit.experiments.manifest import read_manifest, write_manifest
 from gaikit.experiments.tune_space import Parameter, check_space_against_config, read_space
 from gaikit.experiments.tune_trial import METRICS
 from gaikit.resolve import resolve_cli_config
@@ -82,11 +80,6 @@ class TuneSpec:
             return cls(**data)
         except TypeError:
             raise ConfigError(f"{where}: 'spec' is not a tune description this gaikit wrote") from None
-
-
-def file_sha256(path: Path) -> str:
-    """The SHA-256 of a file's bytes."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def trial_defaults(steps: int) -> list[str]:
@@ -190,9 +183,7 @@ def open_experiment(exp_dir: Path, spec: TuneSpec, space_file: Path, config_file
         shutil.copyfile(space_file, exp_dir / SPACE_FILE)
         if config_file is not None:
             shutil.copyfile(config_file, exp_dir / BASE_CONFIG_FILE)
-        data = {"kind": "gaikit-tune", "version": MANIFEST_VERSION, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                "spec": spec.to_json()}
-        write_text_atomic(manifest, json.dumps(data, indent=2) + "\n")
+        write_manifest(manifest, "tune", MANIFEST_VERSION, spec.to_json())
     except OSError as exc:
         raise GaikitError(f"cannot make experiment directory {exp_dir}: {exc.strerror or exc}") from None
     return False
@@ -200,18 +191,8 @@ def open_experiment(exp_dir: Path, spec: TuneSpec, space_file: Path, config_file
 
 def read_spec(exp_dir: Path) -> TuneSpec:
     """The tune described by ``exp_dir/tune.json`` (one clear error if it cannot be read)."""
-    manifest = exp_dir / MANIFEST_FILE
-    try:
-        data = json.loads(manifest.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{exp_dir}: not a tune's experiment directory ({MANIFEST_FILE} is missing)") from None
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"{manifest}: cannot read: {exc}") from None
-    if not isinstance(data, dict) or data.get("kind") != "gaikit-tune" or not isinstance(data.get("spec"), dict):
-        raise ConfigError(f"{manifest}: not a gaikit tune manifest (expected kind: gaikit-tune and a spec)")
-    if data.get("version") != MANIFEST_VERSION:
-        raise ConfigError(f"{manifest}: manifest version {data.get('version')!r}; this gaikit reads {MANIFEST_VERSION}")
-    return TuneSpec.from_json(data["spec"], manifest)
+    spec = read_manifest(exp_dir, MANIFEST_FILE, "tune", MANIFEST_VERSION)
+    return TuneSpec.from_json(spec, exp_dir / MANIFEST_FILE)
 
 
 def experiment_files(exp_dir: Path, spec: TuneSpec) -> tuple[Path, Path | None]:
