@@ -52,7 +52,8 @@ def test_tiny_run_per_encoder(encoder, tmp_path, capsys) -> None:
 
 def test_resume_continues_exactly(tmp_path, capsys) -> None:
     """300 steps straight equal 150 steps + resume to 300 (RAM, sticky actions, PER)."""
-    common = ["--encoder", "ram", *TINY, *TINY_NETWORKS["ram"], "--seed", "5"]
+    # no-op starts on (30, as DQN) so that the RNG streams they draw from are resumed too
+    common = ["--encoder", "ram", *TINY, *TINY_NETWORKS["ram"], "--seed", "5", "--set", "game.noop_max=30"]
     straight, split = tmp_path / "straight", tmp_path / "split"
     assert main(["run", "asterix", "--steps", "300", "--run-dir", str(straight), *common]) == 0
     assert main(["run", "asterix", "--steps", "150", "--run-dir", str(split), *common]) == 0

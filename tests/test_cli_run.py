@@ -53,6 +53,21 @@ def test_eval_prints_summary_of_greedy_episodes(default_dir_run, capsys):
     assert capsys.readouterr().out == out
 
 
+def test_eval_json_holds_every_episode_and_the_printed_summary(default_dir_run, tmp_path, capsys):
+    path = tmp_path / "eval.json"
+    assert main(["eval", str(default_dir_run), "--episodes", "4", "--seed", "11", "--json", str(path)]) == 0
+    out = capsys.readouterr().out
+    record = json.loads(path.read_text())
+    assert (record["checkpoint"], record["step"], record["seed"], record["policy"]) == ("step_40", 40, 11, "greedy")
+    assert len(record["returns"]) == len(record["lengths"]) == 4 == record["summary"]["episodes"]
+    assert record["summary"]["mean"] == pytest.approx(sum(record["returns"]) / 4)
+    assert record["returns"] == record["lengths"]  # CartPole: +1 per step
+    assert f"mean {record['summary']['mean']:.2f}" in out
+    assert main(["eval", str(default_dir_run), "--json", str(tmp_path / "nowhere" / "e.json")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--json" in err and "does not exist" in err and len(err.splitlines()) == 1
+
+
 def test_resume_with_more_steps_trains_longer(default_dir_run, tmp_path, capsys):
     import shutil
 

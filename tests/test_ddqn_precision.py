@@ -73,3 +73,23 @@ def test_predict_stays_float32_whatever_the_precision():
 def test_unknown_precision_is_a_validation_error_naming_the_choices():
     with pytest.raises(ValueError, match="float32.*bf16-mixed"):
         DDQNConfig(precision="fp16")
+
+
+def test_auto_precision_is_bf16_mixed_only_where_the_cpu_has_bfloat16_units(tmp_path, monkeypatch):
+    from gaikit.core import precision as precision_module
+
+    with_units, without, unreadable = tmp_path / "amx", tmp_path / "plain", tmp_path / "missing"
+    with_units.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx512f amx_tile amx_bf16 avx512_bf16\n")
+    without.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f\n")
+    assert precision_module.cpu_has_bf16_units(str(with_units)) is True
+    assert precision_module.cpu_has_bf16_units(str(without)) is False
+    assert precision_module.cpu_has_bf16_units(str(unreadable)) is False
+    cpu = torch.device("cpu")
+    assert precision_module.resolve_precision("float32", cpu) == "float32"
+    assert precision_module.resolve_precision("bf16-mixed", cpu) == "bf16-mixed"
+    batch = fixed_batch()
+    for has_units, expected in ((True, "bf16-mixed"), (False, "float32")):
+        monkeypatch.setattr(precision_module, "cpu_has_bf16_units", lambda: has_units)
+        learner, reference = make_learner("auto"), make_learner(expected)
+        assert learner.precision == expected
+        assert learner.update(batch).metrics["loss"] == reference.update(batch).metrics["loss"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Optional
@@ -11,7 +12,7 @@ import typer
 
 from gaikit.cli.app import app
 from gaikit.core.build import build_run, check_agent_kind
-from gaikit.core.checkpoint import load_latest_checkpoint
+from gaikit.core.checkpoint import load_latest_checkpoint, write_text_atomic
 from gaikit.core.components import Game
 from gaikit.core.errors import ConfigError, GaikitError
 from gaikit.core.evaluation import EVAL_SEED_OFFSET, evaluate
@@ -46,12 +47,19 @@ def check_renderer(game: Game, seed: int) -> None:
         raise GaikitError(f"--video: {game.name} rendered no frame; its env must support render_mode='rgb_array'")
 
 
+def _progress(done: int, total: int, episode_return: float) -> None:
+    """One line per finished episode on stderr (stdout keeps the summary alone)."""
+    typer.echo(f"  episode {done}/{total}: return {episode_return:,.1f}", err=True)
+
+
 @app.command("eval")
 def eval_command(
     run_dir: Path = typer.Argument(..., help="A run directory written by gaikit run."),
     episodes: Optional[int] = typer.Option(None, "--episodes", help="Greedy episodes to play (default: train.eval_episodes)."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Seed of the evaluation env (default: the run's eval seed)."),
     video: bool = typer.Option(False, "--video", help="Also record one greedy episode to RUN_DIR/videos/eval-<checkpoint>.mp4."),
+    json_out: Optional[Path] = typer.Option(
+        None, "--json", help="Also write every episode's return and length, and the summary, to this JSON file."),
 ) -> int:
     """Play greedy episodes with the latest usable checkpoint; print mean, std, min and max."""
     config = load_run_config(run_dir)
@@ -62,6 +70,8 @@ def eval_command(
         raise ConfigError(f"--episodes {episodes}: must be between 1 and {MAX_EVAL_EPISODES:,}")
     if seed is not None and seed < 0:
         raise ConfigError(f"--seed {seed}: must be at least 0")
+    if json_out is not None and not json_out.parent.is_dir():
+        raise ConfigError(f"--json {json_out}: directory {json_out.parent} does not exist")
     seed = config.train.seed + EVAL_SEED_OFFSET if seed is None else seed
     checkpoint, state = load_latest_checkpoint(run_dir, skip=[("agent", "memory")])
     built = build_run(config, registry, num_envs=1, seed=seed, check_memory=False)  # the replay stays empty
@@ -74,7 +84,7 @@ def eval_command(
     try:
         built.agent.load_state_dict(state["agent"])
         result = evaluate(built.agent, built.envs, episodes, seed, step=int(state["step"]),
-                          epsilon=config.train.eval_epsilon)
+                          epsilon=config.train.eval_epsilon, on_episode=_progress)
     finally:
         built.envs.close()
     s = result.summary()
@@ -82,6 +92,11 @@ def eval_command(
     typer.echo(f"{built.game.name}: {checkpoint.name}, {s['episodes']} {policy} episodes (seed {seed})")
     typer.echo(f"mean {s['mean']:.2f}  std {s['std']:.2f}  min {s['min']:.2f}  max {s['max']:.2f}  "
                f"mean length {s['mean_length']:.1f}")
+    if json_out is not None:
+        record = {"run_dir": str(run_dir), "checkpoint": checkpoint.name, "step": int(state["step"]), "seed": seed,
+                  "policy": policy, "summary": s, "returns": result.returns, "lengths": result.lengths}
+        write_text_atomic(json_out, json.dumps(record, indent=2) + "\n")
+        typer.echo(f"episodes: {json_out}")
     if video:
         playback = play_episodes(built.game, built.agent, episodes=1, seed=seed, step=int(state["step"]))
         path = record_video(playback.frames, run_dir / "videos" / f"eval-{checkpoint.name}.mp4")

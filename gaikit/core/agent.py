@@ -110,8 +110,12 @@ class LearnedAgent(Agent):
         return self.selector.explain()
 
     def describe(self) -> dict[str, Any]:
-        """Component names and the encoder's parameter count, for the run header."""
-        return {"agent": "learned", **self.names, "encoder_parameters": self.encoder_parameters}
+        """Component names, the encoder's parameter count and the learner's precision (if it has one), for the run header."""
+        info = {"agent": "learned", **self.names, "encoder_parameters": self.encoder_parameters}
+        precision = getattr(self.learner, "precision", None)  # a learner's own choice (ddqn: float32 or bf16-mixed)
+        if isinstance(precision, str):
+            info["learner_precision"] = precision
+        return info
 
     def state_dict(self) -> StateDict:
         """Learner (networks, optimisers), memory contents and selector schedule/RNG."""

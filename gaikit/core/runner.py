@@ -344,6 +344,8 @@ class Runner:
         ]
         if params:
             lines.append(f"  encoder     {params:,} trainable parameters")
+        if info.get("learner_precision"):
+            lines.append(f"  precision   {info['learner_precision']}")
         lines += [
             f"  envs        {self.num_envs} x {self.game.title} (seed {self.train.seed})",
             f"  steps       {self.step:,} -> {self.train.steps:,}" + (" (resumed)" if self.start_step else ""),

@@ -38,6 +38,7 @@ from gaikit.core.components import (
 )
 from gaikit.core.errors import CheckpointError, GaikitError
 from gaikit.core.hookspecs import Register
+from gaikit.core.precision import resolve_precision
 from gaikit.core.tensors import as_tensor_obs
 from gaikit.plugins.learners.greedy_policy import DiscreteGreedyPolicy
 from gaikit.plugins.learners.q_network import QNetwork
@@ -65,10 +66,11 @@ class DDQNConfig(BaseModel):
     dueling: bool = Field(False, description="Dueling head: V(s) + A(s,a) - mean A.")
     head_hidden: list[PositiveInt] = Field(default_factory=list, description="Hidden widths of the Q head.")
     device: str = Field("cpu", description="Torch device for the networks, e.g. cpu or cuda.")
-    precision: Literal["float32", "bf16-mixed"] = Field(
+    precision: Literal["float32", "bf16-mixed", "auto"] = Field(
         "float32",
         description="bf16-mixed: the update's forward passes under torch.autocast in bfloat16 (AMX, tensor "
-        "cores); loss, targets, gradients, weights and Adam stay float32 (Lightning's name for it).",
+        "cores); loss, targets, gradients, weights and Adam stay float32 (Lightning's name for it). "
+        "auto: bf16-mixed where the device has native bfloat16 units (AMX/AVX-512 BF16 CPUs, CUDA), else float32.",
     )
 
 
@@ -93,6 +95,8 @@ class DDQN(Learner):
         self.gamma = config.gamma
         self.n_step = config.n_step
         self.device = torch.device(config.device)
+        #: ``float32`` or ``bf16-mixed``: the configured precision, ``auto`` resolved for this device.
+        self.precision = resolve_precision(config.precision, self.device)
         n_actions = int(action_space.n)
         #: Env action ``a`` is Q column ``a - action_start`` (``Discrete(n, start=...)``).
         self.action_start = int(action_space.start)
@@ -168,7 +172,7 @@ class DDQN(Learner):
 
     def _autocast(self) -> torch.autocast:
         """The update's forward passes in bfloat16 when ``precision: bf16-mixed``; a no-op context otherwise."""
-        enabled = self.config.precision == "bf16-mixed"
+        enabled = self.precision == "bf16-mixed"
         return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=enabled)
 
     @torch.no_grad()
