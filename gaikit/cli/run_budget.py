@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from gaikit.core.config import RunConfig
 
 _BENCH = "synchronous loop, 1 torch thread, 2-core CPU, evaluations and checkpoints not included"
+_BENCH_DDQN = (f"{_BENCH}; in float32 (learner.precision auto runs bf16-mixed on CPUs with AMX: 1.5-1.7x per update, "
+               "docs/benchmarks.md, so less time)")
 _RAM_RUN = ("docs/results/asterix/README.md: the 1M-step Asterix RAM DDQN+PER run took 1 h 40 min beside other jobs, "
             "evaluations included")
 
@@ -28,13 +30,13 @@ class MeasuredSpeed:
 
 #: ``(game, encoder, learner) -> speed`` at one torch thread, one env, no actors.
 MEASURED_SPEEDS: dict[tuple[str, str, str], MeasuredSpeed] = {
-    ("asterix", "mixed", "ddqn"): MeasuredSpeed(117.9, f"docs/benchmarks.md: Asterix mixed DDQN+PER, {_BENCH}"),
-    ("asterix", "image", "ddqn"): MeasuredSpeed(99.1, f"docs/benchmarks.md: Asterix image DDQN+PER, {_BENCH}"),
+    ("asterix", "mixed", "ddqn"): MeasuredSpeed(117.9, f"docs/benchmarks.md: Asterix mixed DDQN+PER, {_BENCH_DDQN}"),
+    ("asterix", "image", "ddqn"): MeasuredSpeed(99.1, f"docs/benchmarks.md: Asterix image DDQN+PER, {_BENCH_DDQN}"),
     ("asterix", "ram", "ddqn"): MeasuredSpeed(167.0, _RAM_RUN),
     ("atari", "mixed", "ddqn"): MeasuredSpeed(117.9, f"docs/benchmarks.md: Asterix mixed DDQN+PER (this game's "
-                                                     f"speed not measured), {_BENCH}"),
+                                                     f"speed not measured), {_BENCH_DDQN}"),
     ("atari", "image", "ddqn"): MeasuredSpeed(99.1, f"docs/benchmarks.md: Asterix image DDQN+PER (this game's "
-                                                    f"speed not measured), {_BENCH}"),
+                                                    f"speed not measured), {_BENCH_DDQN}"),
     ("atari", "ram", "ddqn"): MeasuredSpeed(167.0, f"{_RAM_RUN} (this game's speed not measured)"),
     ("halfcheetah", "vector", "sac"): MeasuredSpeed(78.6, f"docs/benchmarks.md: HalfCheetah SAC (gSDE), {_BENCH}"),
 }
