@@ -15,6 +15,7 @@ from typing import Any, Optional
 import typer
 
 from gaikit.cli.app import app
+from gaikit.cli.options import component_option, config_option, set_option
 from gaikit.core.build import check_agent_kind
 from gaikit.core.config_trace import TracedField, trace_config
 from gaikit.core.registry import get_registry
@@ -44,13 +45,13 @@ def _echo_rows(rows: list[TracedField]) -> None:
 @config_app.command("show")
 def show_command(
     game: str = typer.Argument(..., help="A gaikit game or any Gymnasium id, e.g. Pendulum-v1."),
-    agent: Optional[str] = typer.Option(None, "--agent", help="Agent kind: learned, strategy or a plugin's."),
-    encoder: Optional[str] = typer.Option(None, "--encoder", help="Encoder plugin (see gaikit plugins)."),
-    learner: Optional[str] = typer.Option(None, "--learner", help="Learner plugin (see gaikit plugins)."),
-    memory: Optional[str] = typer.Option(None, "--memory", help="Replay memory plugin (see gaikit plugins)."),
-    selector: Optional[str] = typer.Option(None, "--selector", help="Action selector plugin (see gaikit plugins)."),
-    config: Optional[Path] = typer.Option(None, "--config", help="YAML file layered over the game's defaults."),
-    set_: Optional[list[str]] = typer.Option(None, "--set", help="Override section.field=value (repeatable)."),
+    agent: Optional[str] = component_option("agent"),
+    encoder: Optional[str] = component_option("encoder"),
+    learner: Optional[str] = component_option("learner"),
+    memory: Optional[str] = component_option("memory"),
+    selector: Optional[str] = component_option("selector"),
+    config: Optional[Path] = config_option(),
+    set_: Optional[list[str]] = set_option(),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON list of {path, value, source, description}."),
 ) -> int:
     """Print GAME's fully resolved config: per field its value, source and description."""

@@ -14,6 +14,7 @@ from typing import Any, Optional
 import typer
 
 from gaikit.cli.app import app
+from gaikit.cli.options import component_option, config_option, ray_address_option, set_option
 from gaikit.cli.run_budget import budget_lines
 from gaikit.core.build import check_agent_kind
 from gaikit.core.config import StrategyConfig, TrainConfig
@@ -67,24 +68,23 @@ def _resume(run_dir: Path, steps: Optional[int], given: dict[str, Any], ray_addr
 @app.command("run")
 def run_command(
     game: Optional[str] = typer.Argument(None, help="A gaikit game or any Gymnasium id, e.g. CartPole-v1."),
-    agent: Optional[str] = typer.Option(None, "--agent", help="Agent kind: learned, strategy or a plugin's (see gaikit plugins)."),
-    encoder: Optional[str] = typer.Option(None, "--encoder", help="Encoder plugin (see gaikit plugins)."),
-    learner: Optional[str] = typer.Option(None, "--learner", help="Learner plugin (see gaikit plugins)."),
-    memory: Optional[str] = typer.Option(None, "--memory", help="Replay memory plugin (see gaikit plugins)."),
-    selector: Optional[str] = typer.Option(None, "--selector", help="Action selector plugin (see gaikit plugins)."),
+    agent: Optional[str] = component_option("agent"),
+    encoder: Optional[str] = component_option("encoder"),
+    learner: Optional[str] = component_option("learner"),
+    memory: Optional[str] = component_option("memory"),
+    selector: Optional[str] = component_option("selector"),
     steps: Optional[int] = typer.Option(None, "--steps", help=field_help(TrainConfig, "steps")),
     seed: Optional[int] = typer.Option(None, "--seed", help=field_help(TrainConfig, "seed")),
     envs: Optional[int] = typer.Option(None, "--envs", help=field_help(TrainConfig, "envs")),
-    config: Optional[Path] = typer.Option(None, "--config", help="YAML file layered over the game's defaults."),
-    set_: Optional[list[str]] = typer.Option(None, "--set", help="Override section.field=value (repeatable)."),
+    config: Optional[Path] = config_option(),
+    set_: Optional[list[str]] = set_option(),
     run_dir: Optional[Path] = typer.Option(None, "--run-dir", help="Run directory (default runs/<game>-<agent>-<time>)."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue the run in this directory exactly."),
     strategy: Optional[str] = typer.Option(None, "--strategy", help=field_help(StrategyConfig, "file")),
     mod: Optional[list[str]] = typer.Option(None, "--mod", help=field_help(StrategyConfig, "mods")),
     years: Optional[int] = typer.Option(None, "--years", help="Years to simulate, for games with a 'years' option (realm)."),
     actors: Optional[int] = typer.Option(None, "--actors", help=field_help(TrainConfig, "actors")),
-    ray_address: Optional[str] = typer.Option(
-        None, "--ray-address", help="Join this Ray cluster (auto or HOST:PORT) instead of starting a local one (with --actors)."),
+    ray_address: Optional[str] = ray_address_option("with --actors"),
 ) -> int:
     """Train an agent on GAME (or continue a run with --resume RUN_DIR)."""
     if resume is not None:

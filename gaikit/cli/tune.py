@@ -12,6 +12,7 @@ from typing import Optional
 import typer
 
 from gaikit.cli.app import app
+from gaikit.cli.options import component_option, config_option, max_concurrent_option, ray_address_option, set_option
 from gaikit.cli.experiment_dirs import default_exp_dir, refuse_settings_with_resume
 from gaikit.core.errors import ConfigError
 from gaikit.experiments.tune import run_tune
@@ -29,19 +30,17 @@ def tune_command(
     metric: str = typer.Option("eval_mean", "--metric", help="eval_mean (greedy evaluation) or train_mean_100."),
     budget: Optional[int] = typer.Option(None, "--budget", help="Env steps of a trial run to the end (default: the config's train.steps)."),
     seed: int = typer.Option(0, "--seed", help="Seed of every trial's training and of the search."),
-    config: Optional[Path] = typer.Option(None, "--config", help="YAML file layered over the game's defaults."),
-    set_: Optional[list[str]] = typer.Option(None, "--set", help="Override section.field=value for every trial (repeatable)."),
-    agent: Optional[str] = typer.Option(None, "--agent", help="Agent kind (see gaikit plugins)."),
-    encoder: Optional[str] = typer.Option(None, "--encoder", help="Encoder plugin (see gaikit plugins)."),
-    learner: Optional[str] = typer.Option(None, "--learner", help="Learner plugin (see gaikit plugins)."),
-    memory: Optional[str] = typer.Option(None, "--memory", help="Replay memory plugin (see gaikit plugins)."),
-    selector: Optional[str] = typer.Option(None, "--selector", help="Action selector plugin (see gaikit plugins)."),
+    config: Optional[Path] = config_option(),
+    set_: Optional[list[str]] = set_option("for every trial"),
+    agent: Optional[str] = component_option("agent"),
+    encoder: Optional[str] = component_option("encoder"),
+    learner: Optional[str] = component_option("learner"),
+    memory: Optional[str] = component_option("memory"),
+    selector: Optional[str] = component_option("selector"),
     out: Optional[Path] = typer.Option(None, "--out", help="Experiment directory (default tunes/<game>[-<learner>])."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue the tune in this experiment directory."),
-    ray_address: Optional[str] = typer.Option(
-        None, "--ray-address", help="Join this Ray cluster (auto or HOST:PORT) instead of starting a local one."),
-    max_concurrent: Optional[int] = typer.Option(
-        None, "--max-concurrent", help="Trials running at once (default and maximum: what the cluster's CPUs hold)."),
+    ray_address: Optional[str] = ray_address_option(),
+    max_concurrent: Optional[int] = max_concurrent_option(),
 ) -> int:
     """Search hyperparameters of GAME over --trials runs on Ray Tune; writes the best config as YAML."""
     if resume is not None:
