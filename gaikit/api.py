@@ -27,7 +27,6 @@ from typing import Any, Callable, Mapping, Sequence, Union
 import gymnasium as gym
 from pydantic import ValidationError
 
-from gaikit.core.checkpoint import load_latest_checkpoint
 from gaikit.core.components import Agent
 from gaikit.core.config import RunConfig, TrainConfig, load_resolved_config
 from gaikit.core.errors import ConfigError, GaikitError
@@ -36,6 +35,7 @@ from gaikit.core.jsonl import jsonl_rows
 from gaikit.core.registry import get_registry
 from gaikit.plugins.games.gymnasium_game import register_env_factory
 from gaikit.resolve import GYMNASIUM_GAME, resolve_cli_config, resolve_game
+from gaikit.trained_agent import load_trained
 from gaikit.training import (
     CONFIG_FILE, Outcome, check_new_run_dir, default_run_dir, load_run_config, resume_run, run_dir_errors, start_run)
 
@@ -280,21 +280,13 @@ def _check_same_game(config: RunConfig, game_arg: str, run_dir: Path) -> None:
 
 
 def _load(run_dir: Path, env: GameLike | None) -> tuple[Agent, RunConfig, Path]:
-    from gaikit.core.build import build_run, check_agent_kind
-
     game_arg = None if env is None else _game_argument(env)  # a Python env is registered before the config is read
     with run_dir_errors(run_dir):
         config = load_run_config(run_dir)
         if game_arg is not None:
             _check_same_game(config, game_arg, run_dir)
-        registry = get_registry()
-        check_agent_kind(registry, config.agent)
-        checkpoint, state = load_latest_checkpoint(run_dir, skip=[("agent", "memory")])
-    built = build_run(config, registry, num_envs=1, seed=config.train.seed + EVAL_SEED_OFFSET)
-    try:
-        built.agent.load_state_dict(state["agent"])
-    finally:
-        built.envs.close()
+        built, checkpoint, state = load_trained(run_dir, config)
+    built.envs.close()
     agent = built.agent
     setattr(agent, "run_config", config)  # read back by _config_of
     if hasattr(agent, "step"):

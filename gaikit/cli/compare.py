@@ -13,7 +13,7 @@ import typer
 from gaikit.cli.app import app
 from gaikit.cli.compare_group_report import compare_groups_command
 from gaikit.core.compare import (
-    DEFAULT_EPISODES, EPISODE_SOURCES, check_episodes, compare_runs, episodes_header, load_run)
+    DEFAULT_EPISODES, EPISODE_SOURCES, check_episodes, compare_runs, episodes_header, load_run, read_failure)
 from gaikit.core.errors import GaikitError
 from gaikit.core.metrics import EPISODES_FILE, METRICS_FILE
 
@@ -27,12 +27,7 @@ def unreadable_message(run_dirs: List[Path], out_dir: Path, exc: BaseException,
                        episodes: str = DEFAULT_EPISODES) -> str:
     """One line naming the ``episodes.csv`` or ``metrics.jsonl`` (or output path) that could not be read or
     written, and why."""
-    if isinstance(exc, UnicodeDecodeError):
-        why = f"not UTF-8 text (byte {exc.object[exc.start:exc.start + 1]!r})"
-    elif isinstance(exc, csv.Error):
-        why = f"malformed CSV: {exc}"
-    else:
-        why = f"{getattr(exc, 'strerror', None) or exc}"
+    why = read_failure(exc)
     source = METRICS_FILE if episodes == "eval" else EPISODES_FILE
     for run_dir in run_dirs:  # which run's file: the first that fails the same way on its own
         try:

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from gaikit.cli.compare_groups import Group, SourceReport
+from gaikit.core.plots import agg_figure
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 METRIC_TITLES = {"mean": "mean", "median": "median", "iqm": "IQM", "optimality_gap": "optimality gap"}
 
 
-def _figure(columns: int, width: float, height: float):  # type: ignore[no-untyped-def]
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), dpi=100)
-    FigureCanvasAgg(fig)
+def _figure(columns: int, width: float, height: float) -> tuple[Figure, list[Axes]]:
+    """A ``width`` x ``height`` inch figure with ``columns`` plots side by side."""
+    fig = agg_figure(width, height)
     return fig, [fig.add_subplot(1, columns, i + 1) for i in range(columns)]
 
 

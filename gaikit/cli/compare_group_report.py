@@ -27,7 +27,8 @@ from typing import Sequence
 import numpy as np
 
 from gaikit.cli.compare_group_plots import METRIC_TITLES, write_plots
-from gaikit.cli.compare_groups import Group, SourceReport, build_groups, load_scores
+from gaikit.cli.compare_groups import SOURCES, Group, SourceReport, build_groups, load_scores
+from gaikit.core.compare import check_window_until
 from gaikit.core.errors import GaikitError
 from gaikit.core.reference_scores import human_reference
 from gaikit.core.statistics import (
@@ -41,6 +42,14 @@ from gaikit.core.statistics import (
 )
 
 PROFILE_POINTS = 101
+#: The score scales of ``--normalise``.
+SCALES = ("raw", "human")
+
+
+def check_scale(scale: str) -> None:
+    """A one-line error unless ``scale`` is one of :data:`SCALES`."""
+    if scale not in SCALES:
+        raise GaikitError(f"--normalise {scale}: expected {' or '.join(SCALES)}")
 
 
 def _check_runs(groups: Sequence[Group], games: list[str]) -> None:
@@ -175,8 +184,10 @@ def write_csvs(reports: Sequence[SourceReport], groups: Sequence[Group], out: Pa
             for group in groups:
                 for run in group.runs:
                     raw = run.scores[report.source]
-                    scaled = (normalise(np.array([raw]), human_reference(run.game).random,
-                                        human_reference(run.game).human)[0] if report.scale == "human" else raw)
+                    scaled = raw
+                    if report.scale == "human":
+                        ref = human_reference(run.game)
+                        scaled = float(normalise(np.array([raw]), ref.random, ref.human)[0])
                     writer.writerow([report.source, group.name, run.game, str(run.path),
                                      "" if run.seed is None else run.seed, repr(raw), repr(float(scaled))])
     with paths[3].open("w", newline="", encoding="utf-8") as handle:
@@ -212,7 +223,7 @@ def compare_groups(
     labels: dict[str, str],
     out: Path,
     *,
-    sources: Sequence[str] = ("eval", "train"),
+    sources: Sequence[str] = SOURCES,
     scale: str = "raw",
     target: float | None = None,
     reps: int = 10_000,
@@ -223,8 +234,7 @@ def compare_groups(
 
     ``groups`` carry their scores (:func:`gaikit.cli.compare_groups.load_scores`, which gives ``labels``).
     """
-    if scale not in ("raw", "human"):
-        raise GaikitError(f"--normalise {scale}: expected raw or human")
+    check_scale(scale)
     reports: list[SourceReport] = []
     notes: list[str] = []
     for source in sources:
@@ -267,12 +277,8 @@ def compare_groups_command(
     """``gaikit compare --by-config/--group``: group, score, analyse; print the Markdown, list the files on stderr."""
     if labels:
         raise GaikitError("--label names single runs; with --by-config name groups with --group NAME=DIR,DIR,...")
-    if window < 1:
-        raise GaikitError(f"--window {window}: must be at least 1")
-    if until is not None and until < 1:
-        raise GaikitError(f"--until {until}: must be a positive env step")
-    if scale not in ("raw", "human"):
-        raise GaikitError(f"--normalise {scale}: expected raw or human")
+    check_window_until(window, until)
+    check_scale(scale)
     if out.exists() and not out.is_dir():
         raise GaikitError(f"--out {out}: exists and is not a directory")
     groups = build_groups(run_dirs, explicit)

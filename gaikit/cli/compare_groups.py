@@ -26,7 +26,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from gaikit.core.compare import load_run
+from gaikit.core.compare import load_run, read_failure
 from gaikit.core.console import warn
 from gaikit.core.errors import GaikitError
 from gaikit.core.eval_episodes import read_evaluations
@@ -235,15 +235,6 @@ def last_evaluation(path: Path, until: int | None) -> tuple[float, int, int] | s
     return float(np.mean(last.returns)), len(last.returns), last.step
 
 
-def _why(exc: BaseException) -> str:
-    """Why a file could not be read, in a few words."""
-    if isinstance(exc, UnicodeDecodeError):
-        return f"not UTF-8 text (byte {exc.object[exc.start:exc.start + 1]!r})"
-    if isinstance(exc, csv.Error):
-        return f"malformed CSV: {exc}"
-    return str(getattr(exc, "strerror", None) or exc)
-
-
 def load_scores(groups: Sequence[Group], window: int, until: int | None) -> dict[str, str]:
     """Fill each run's ``eval`` and ``train`` scores; returns each source's label for the reports."""
     evaluated: set[int] = set()
@@ -252,7 +243,7 @@ def load_scores(groups: Sequence[Group], window: int, until: int | None) -> dict
             try:
                 evaluation = last_evaluation(run.path, until)
             except (UnicodeDecodeError, OSError) as exc:
-                raise GaikitError(f"{run.path / METRICS_FILE}: cannot read: {_why(exc)}") from None
+                raise GaikitError(f"{run.path / METRICS_FILE}: cannot read: {read_failure(exc)}") from None
             if isinstance(evaluation, str):
                 run.missing["eval"] = evaluation
             else:
@@ -261,7 +252,7 @@ def load_scores(groups: Sequence[Group], window: int, until: int | None) -> dict
             try:
                 episodes = load_run(run.path, until=until)
             except (UnicodeDecodeError, csv.Error, OSError) as exc:
-                raise GaikitError(f"{run.path / EPISODES_FILE}: cannot read: {_why(exc)}") from None
+                raise GaikitError(f"{run.path / EPISODES_FILE}: cannot read: {read_failure(exc)}") from None
             run.scores["train"] = float(episodes.returns[-window:].mean())
     episodes_text = "/".join(str(n) for n in sorted(evaluated)) or "no"
     budget = f" by env step {until:,}" if until is not None else ""

@@ -11,13 +11,12 @@ import gymnasium as gym
 import typer
 
 from gaikit.cli.app import app
-from gaikit.core.build import build_run, check_agent_kind
-from gaikit.core.checkpoint import load_latest_checkpoint, write_text_atomic
+from gaikit.core.checkpoint import write_text_atomic
 from gaikit.core.components import Game
 from gaikit.core.errors import ConfigError, GaikitError
 from gaikit.core.evaluation import EVAL_SEED_OFFSET, evaluate
-from gaikit.core.registry import get_registry
 from gaikit.core.video import play_episodes, record_video
+from gaikit.trained_agent import load_trained
 from gaikit.training import load_run_config
 
 
@@ -63,8 +62,6 @@ def eval_command(
 ) -> int:
     """Play greedy episodes with the latest usable checkpoint; print mean, std, min and max."""
     config = load_run_config(run_dir)
-    registry = get_registry()
-    check_agent_kind(registry, config.agent)
     episodes = config.train.eval_episodes if episodes is None else episodes
     if not 1 <= episodes <= MAX_EVAL_EPISODES:
         raise ConfigError(f"--episodes {episodes}: must be between 1 and {MAX_EVAL_EPISODES:,}")
@@ -73,16 +70,10 @@ def eval_command(
     if json_out is not None and not json_out.parent.is_dir():
         raise ConfigError(f"--json {json_out}: directory {json_out.parent} does not exist")
     seed = config.train.seed + EVAL_SEED_OFFSET if seed is None else seed
-    checkpoint, state = load_latest_checkpoint(run_dir, skip=[("agent", "memory")])
-    built = build_run(config, registry, num_envs=1, seed=seed, check_memory=False)  # the replay stays empty
-    if video:
-        try:
-            check_renderer(built.game, seed)  # before the evaluation, not after minutes of it
-        except BaseException:
-            built.envs.close()
-            raise
+    built, checkpoint, state = load_trained(run_dir, config, seed=seed)
     try:
-        built.agent.load_state_dict(state["agent"])
+        if video:
+            check_renderer(built.game, seed)  # before the evaluation, not after minutes of it
         result = evaluate(built.agent, built.envs, episodes, seed, step=int(state["step"]),
                           epsilon=config.train.eval_epsilon, on_episode=_progress)
     finally:

@@ -30,7 +30,7 @@ import numpy as np
 import torch
 
 from gaikit.core.console import warn
-from gaikit.core.errors import CheckpointError
+from gaikit.core.errors import CheckpointError, describe_exception, first_line
 
 FORMAT = 1
 CHECKPOINTS_DIR = "checkpoints"
@@ -52,8 +52,7 @@ def mismatch(exc: BaseException) -> CheckpointMismatchError:
     if isinstance(exc, CheckpointError):
         reason = str(exc)
     else:
-        first = (str(exc).strip().splitlines() or [""])[0]
-        reason = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+        reason = describe_exception(exc)
     return CheckpointMismatchError(f"its state does not fit this run ({reason})")
 
 
@@ -285,8 +284,7 @@ def load_checkpoint(path: Path, skip: Iterable[tuple[str, ...]] = ()) -> dict[st
         with np.load(path / "arrays.npz", allow_pickle=False) as arrays:
             return join_state(tree, tensors, arrays, skip)
     except Exception as exc:  # any decoding failure means the file is unusable
-        first_line = (str(exc).strip().splitlines() or [""])[0]
-        raise CheckpointError(f"unreadable contents: {type(exc).__name__}: {first_line}") from None
+        raise CheckpointError(f"unreadable contents: {type(exc).__name__}: {first_line(exc)}") from None
 
 
 def usable_checkpoints(run_dir: Path, skip: Iterable[tuple[str, ...]] = (),

@@ -20,14 +20,18 @@ import csv
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
 from gaikit.core.errors import GaikitError
 from gaikit.core.eval_episodes import read_eval_episodes
 from gaikit.core.metrics import EPISODES_FILE, METRICS_FILE
-from gaikit.core.plots import moving_average
+from gaikit.core.plots import agg_figure, moving_average
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 #: Columns ``episodes.csv`` must have for a comparison.
 REQUIRED_COLUMNS = ("step", "return")
@@ -88,6 +92,23 @@ def check_episodes(episodes: str) -> None:
     """A one-line error unless ``episodes`` is ``train`` or ``eval``."""
     if episodes not in EPISODE_SOURCES:
         raise GaikitError(f"--episodes {episodes!r}: expected one of {', '.join(EPISODE_SOURCES)}")
+
+
+def check_window_until(window: int, until: int | None) -> None:
+    """A one-line error unless the moving-average ``window`` is at least 1 and ``until`` (if given) positive."""
+    if window < 1:
+        raise GaikitError(f"--window {window}: must be at least 1")
+    if until is not None and until < 1:
+        raise GaikitError(f"--until {until}: must be a positive env step")
+
+
+def read_failure(exc: BaseException) -> str:
+    """Why a run's file could not be read, in a few words (what :func:`load_run` lets through unwrapped)."""
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 text (byte {exc.object[exc.start:exc.start + 1]!r})"
+    if isinstance(exc, csv.Error):
+        return f"malformed CSV: {exc}"
+    return str(getattr(exc, "strerror", None) or exc)
 
 
 def load_run(path: Path | str, name: str | None = None, until: int | None = None,
@@ -181,12 +202,9 @@ def write_summary_csv(summaries: Sequence[RunSummary], path: Path) -> Path:
     return path
 
 
-def _figure(title: str):  # type: ignore[no-untyped-def]
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(9, 5), dpi=100)
-    FigureCanvasAgg(fig)
+def _figure(title: str) -> tuple[Figure, Axes]:
+    """One titled, gridded plot of the comparison's size."""
+    fig = agg_figure(9, 5)
     ax = fig.add_subplot(1, 1, 1)
     ax.set_title(title)
     ax.grid(alpha=0.3)
@@ -256,10 +274,7 @@ def compare_runs(
     check_episodes(episodes)
     if not run_dirs:
         raise GaikitError("compare needs at least one run directory")
-    if window < 1:
-        raise GaikitError(f"--window {window}: must be at least 1")
-    if until is not None and until < 1:
-        raise GaikitError(f"--until {until}: must be a positive env step")
+    check_window_until(window, until)
     paths = [Path(p) for p in run_dirs]
     names = unique_names(paths, labels)
     runs = [load_run(path, name, until, episodes) for path, name in zip(paths, names)]

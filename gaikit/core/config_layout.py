@@ -56,6 +56,21 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     return path, value
 
 
+def component_override(text: str, components: Mapping[str, str]) -> tuple[list[str], Any]:
+    """``parse_override`` with a component section's path completed by the chosen name.
+
+    ``learner.lr=0.001`` with ``{"learner": "ddqn"}`` is ``(["learner", "ddqn", "lr"], 0.001)``,
+    the path in a layered config; a component section with none chosen is a :class:`ConfigError`.
+    """
+    path, value = parse_override(text)
+    if path[0] in COMPONENT_KINDS:
+        chosen = components.get(path[0])
+        if chosen is None:
+            raise ConfigError(f"--set {text!r}: no {path[0]} is chosen for this run")
+        path = [path[0], chosen, *path[1:]]
+    return path, value
+
+
 def set_path(target: dict[str, Any], path: list[str], value: Any) -> None:
     """Set ``target[path[0]][path[1]]...`` to ``value``, making (or replacing non-mapping) levels on the way."""
     for key in path[:-1]:

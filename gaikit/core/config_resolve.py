@@ -18,7 +18,7 @@ from gaikit.core.config import (
     ComponentConfig, RunConfig, StrategyConfig, TrainConfig, format_error_dict, format_validation_error)
 from gaikit.core.config_checks import number_problem
 from gaikit.core.config_layers import Layer, kind_of, load_layer_file, merge_layers
-from gaikit.core.config_layout import COMPONENT_KINDS, deep_merge, parse_override, set_path
+from gaikit.core.config_layout import COMPONENT_KINDS, component_override, deep_merge, set_path
 from gaikit.core.errors import ConfigError, GaikitError
 
 
@@ -185,12 +185,7 @@ def resolve_run_config(
         set_layer["game"] = dict(game_options)
         path_sources.update({("game", key): "GAME argument" for key in game_options})
     for text in overrides:
-        path, value = parse_override(text)
-        if path[0] in COMPONENT_KINDS:
-            chosen = components.get(path[0])
-            if chosen is None:
-                raise ConfigError(f"--set {text!r}: no {path[0]} is chosen for this run")
-            path = [path[0], chosen, *path[1:]]
+        path, value = component_override(text, components)
         set_path(set_layer, path, value)
         path_sources[tuple(path)] = f"--set {text}"
     merged = deep_merge(merged, set_layer)

@@ -22,3 +22,14 @@ class RegistryError(GaikitError):
 
 class CheckpointError(GaikitError):
     """A run directory or checkpoint is missing, truncated or corrupt."""
+
+
+def first_line(exc: BaseException) -> str:
+    """The first non-blank line of an exception's message (empty if it has none)."""
+    return (str(exc).strip().splitlines() or [""])[0]
+
+
+def describe_exception(exc: BaseException) -> str:
+    """``TypeName: first line of the message`` (just ``TypeName`` for an empty message): a foreign error in one line."""
+    first = first_line(exc)
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__

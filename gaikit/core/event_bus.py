@@ -17,7 +17,7 @@ from typing import Callable, Sequence
 import pluggy
 
 from gaikit.core.console import warn
-from gaikit.core.errors import GaikitError
+from gaikit.core.errors import GaikitError, first_line
 from gaikit.core.run_events import RunEvent
 
 #: A consumer of run events: the signature of the ``gaikit_run_event`` hook.
@@ -52,8 +52,7 @@ class RunEventBus:
                 raise
             except Exception as exc:
                 self.muted.add(name)
-                first = (str(exc).strip().splitlines() or [""])[0]
-                warn(f"plugin {name!r}: gaikit_run_event raised {type(exc).__name__}: {first} (on "
+                warn(f"plugin {name!r}: gaikit_run_event raised {type(exc).__name__}: {first_line(exc)} (on "
                      f"{type(event).__name__} at step {event.step:,}); it gets no more events of this run")
 
     def emit_quietly(self, event: RunEvent) -> None:

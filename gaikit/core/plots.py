@@ -9,13 +9,27 @@ from __future__ import annotations
 import csv
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from gaikit.core.jsonl import jsonl_rows
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 #: Episodes in the moving average drawn over the episode returns (fewer in short runs).
 MOVING_AVERAGE = 100
+
+
+def agg_figure(width: float, height: float) -> Figure:
+    """A ``width`` x ``height`` inch figure at 100 dpi on its own Agg canvas (no pyplot, no global state)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=100)
+    FigureCanvasAgg(fig)
+    return fig
 
 
 def moving_average(values: np.ndarray, window: int) -> np.ndarray:
@@ -56,14 +70,10 @@ def read_evals(run_dir: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def plot_learning_curve(run_dir: Path | str, title: str = "") -> Path:
     """Write ``plots/learning_curve.png``: episode returns, their moving average, eval points."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
     run_dir = Path(run_dir)
     steps, returns = read_episodes(run_dir)
     eval_steps, eval_means, eval_stds = read_evals(run_dir)
-    fig = Figure(figsize=(8, 4.5), dpi=100)
-    FigureCanvasAgg(fig)
+    fig = agg_figure(8, 4.5)
     ax = fig.add_subplot(1, 1, 1)
     if len(returns):
         ax.plot(steps, returns, ".", color="tab:blue", alpha=0.25, markersize=3, label="episode return")

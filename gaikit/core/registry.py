@@ -33,7 +33,7 @@ import pluggy
 from pydantic import BaseModel, ConfigDict
 
 from gaikit.core import hookspecs
-from gaikit.core.errors import GaikitError, RegistryError
+from gaikit.core.errors import GaikitError, RegistryError, describe_exception
 from gaikit.core.hookspecs import Register
 
 ENTRY_POINT_GROUP = "gaikit"
@@ -76,8 +76,7 @@ class ComponentSpec:
         except GaikitError:
             raise
         except Exception as exc:
-            first = (str(exc).strip().splitlines() or [""])[0]
-            raise RegistryError(f"{what} failed to build: {type(exc).__name__}: {first}") from None
+            raise RegistryError(f"{what} failed to build: {describe_exception(exc)}") from None
         expected = _expected_type(self.kind)
         if expected is not None and not isinstance(built, expected):
             raise RegistryError(f"{what} built a {type(built).__name__}, not a gaikit {expected.__name__}")
@@ -201,7 +200,7 @@ def make_plugins(load_entry_points: bool = True) -> Plugins:
         except BaseException as exc:  # a broken plugin must never take gaikit down (SystemExit included)
             if _is_users_interrupt(exc):
                 raise
-            reason = f"failed to load entry point {ep.value!r}: {_describe(exc)}"
+            reason = f"failed to load entry point {ep.value!r}: {describe_exception(exc)}"
             plugins.failures[ep.name] = PluginReport(ep.name, version, "failed", reason)
             print(f"gaikit: plugin {ep.name!r} skipped: {reason}", file=sys.stderr)
             continue
@@ -216,11 +215,6 @@ def make_plugins(load_entry_points: bool = True) -> Plugins:
 def _is_users_interrupt(exc: BaseException) -> bool:
     """A plain ``KeyboardInterrupt`` is Ctrl-C and must stop gaikit; a plugin's subclass of it is a plugin bug."""
     return type(exc) is KeyboardInterrupt or isinstance(exc, GeneratorExit)
-
-
-def _describe(exc: BaseException) -> str:
-    first = (str(exc).strip().splitlines() or [""])[0]
-    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
 def _validate(kind: str, name: Any, factory: Any, config: Any, description: Any) -> None:
@@ -279,7 +273,7 @@ def build_registry(plugins: Plugins) -> Registry:
             except BaseException as exc:  # report and skip, never fatal to the others (SystemExit included)
                 if _is_users_interrupt(exc):
                     raise
-                reason = f"gaikit_register_{kind} raised {_describe(exc)}"
+                reason = f"gaikit_register_{kind} raised {describe_exception(exc)}"
                 failures[plugin] = PluginReport(plugin, plugins.versions.get(plugin, ""), "failed", reason)
                 staged.pop(plugin, None)
                 continue

@@ -126,7 +126,7 @@ class RunEnded:
     step: int
     status: str
     final_eval: dict[str, Any] | None = None
-    reason: str = field(default="")
+    reason: str = ""
     run_dir: Path = field(kw_only=True)
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from gaikit.core.errors import ConfigError
+from gaikit.core.errors import ConfigError, describe_exception
 from gaikit.distributed.ray_cluster import import_ray, ray_session, trial_slots
 from gaikit.experiments.sweep_setup import TRIAL_DEFAULTS, open_experiment, trial_config, validate_trials
 from gaikit.experiments.sweep_spec import LOGS_DIR, SweepSpec, Trial
@@ -110,9 +110,8 @@ def _outcome(ray: Any, ref: Any, job: TrialJob) -> dict[str, Any]:
     try:
         return ray.get(ref)
     except Exception as exc:  # Ray's own errors: the worker process died, the task was cancelled
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         return {"name": job.name, "status": "failed", "step": 0, "final_eval": None,
-                "error": f"{type(exc).__name__}: {first}"}
+                "error": describe_exception(exc)}
 
 
 def _job(exp_dir: Path, spec: SweepSpec, trial: Trial, config_file: Path | None) -> TrialJob:

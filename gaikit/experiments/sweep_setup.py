@@ -11,12 +11,11 @@ existing one describes the same sweep.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 from gaikit.core.errors import ConfigError, GaikitError
 from gaikit.core.registry import get_registry
-from gaikit.experiments.manifest import read_manifest, write_manifest
+from gaikit.experiments.manifest import create_experiment, experiment_copy, read_manifest
 from gaikit.experiments.sweep_spec import (
     BASE_CONFIG_FILE, MANIFEST_FILE, MANIFEST_VERSION, SweepSpec, Trial, spec_difference)
 from gaikit.resolve import resolve_cli_config
@@ -71,17 +70,9 @@ def open_experiment(exp_dir: Path, spec: SweepSpec, resuming: bool) -> None:
         return
     if resuming:
         raise ConfigError(f"{exp_dir}: not a sweep's experiment directory ({MANIFEST_FILE} is missing)")
-    if exp_dir.exists() and (not exp_dir.is_dir() or any(exp_dir.iterdir())):
-        raise ConfigError(f"{exp_dir} exists and is not a sweep's experiment directory ({MANIFEST_FILE} is missing); "
-                          "choose another --out")
-    try:
-        exp_dir.mkdir(parents=True, exist_ok=True)
-        if spec.config is not None:
-            shutil.copyfile(spec.config, exp_dir / BASE_CONFIG_FILE)
-        trials = [{"name": t.name, "seed": t.seed, "cell": t.cell} for t in spec.trials()]
-        write_manifest(manifest, "sweep", MANIFEST_VERSION, spec.to_json(), trials=trials)
-    except OSError as exc:
-        raise GaikitError(f"cannot make experiment directory {exp_dir}: {exc.strerror or exc}") from None
+    trials = [{"name": t.name, "seed": t.seed, "cell": t.cell} for t in spec.trials()]
+    create_experiment(exp_dir, MANIFEST_FILE, "sweep", MANIFEST_VERSION, spec.to_json(),
+                      {BASE_CONFIG_FILE: None if spec.config is None else Path(spec.config)}, trials=trials)
 
 
 def read_spec(exp_dir: Path) -> SweepSpec:
@@ -94,7 +85,4 @@ def trial_config(exp_dir: Path, spec: SweepSpec) -> Path | None:
     """The config file trials read: the experiment's copy of ``--config`` (absolute), if there was one."""
     if spec.config is None:
         return None
-    path = (exp_dir / BASE_CONFIG_FILE).resolve()
-    if not path.is_file():
-        raise ConfigError(f"{exp_dir}: {BASE_CONFIG_FILE} (the sweep's copy of --config {spec.config}) is missing")
-    return path
+    return experiment_copy(exp_dir, BASE_CONFIG_FILE, "sweep", f"--config {spec.config}")

@@ -17,6 +17,7 @@ from typing import Any, Sequence
 
 from gaikit.core.config import MAX_SEED
 from gaikit.core.errors import ConfigError
+from gaikit.experiments.manifest import first_difference
 
 #: The manifest file of an experiment directory.
 MANIFEST_FILE = "experiment.json"
@@ -164,11 +165,7 @@ def check_size(seeds: Sequence[int], grid: Sequence[tuple[str, list[str]]]) -> N
 
 def spec_difference(old: SweepSpec, new: SweepSpec) -> str | None:
     """The first field where two specs differ, as ``field: old -> new``; ``None`` if they are equal."""
-    a, b = old.to_json(), new.to_json()
-    for key in a:
-        if key != "config" and a[key] != b.get(key):  # the file's content (config_sha256) counts, not its path
-            return f"{key} was {json.dumps(a[key])}, now {json.dumps(b.get(key))}"
-    return None
+    return first_difference(old.to_json(), new.to_json(), ignore=("config",))  # its content (config_sha256) counts
 
 
 def _cell_names(cells: list[dict[str, str]]) -> list[str]:

@@ -15,7 +15,6 @@ early``, by ``train.early_stop``) or its newest checkpoint reached its
 
 from __future__ import annotations
 
-import contextlib
 import json
 import shutil
 import traceback
@@ -24,10 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from gaikit.core.checkpoint import checkpoint_dirs, write_text_atomic
-from gaikit.core.errors import GaikitError
+from gaikit.core.errors import GaikitError, describe_exception, first_line
 from gaikit.core.jsonl import jsonl_rows
 from gaikit.core.metrics import METRICS_FILE
 from gaikit.core.yamlio import load_yaml_file
+from gaikit.experiments.trial_output import output_to
 
 #: Outcomes after which a trial is not run again.
 DONE_STATUSES = ("finished", "stopped early")
@@ -106,9 +106,7 @@ def run_trial(job: TrialJob) -> dict[str, Any]:
     state = trial_state(run_dir, status_file)
     outcome: dict[str, Any] = {"name": job.name, "status": "failed", "step": 0, "final_eval": None, "error": "",
                                "resumed": state == "interrupted"}
-    Path(job.log_file).parent.mkdir(parents=True, exist_ok=True)
-    with open(job.log_file, "a", encoding="utf-8") as log, \
-            contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+    with output_to(Path(job.log_file)):
         try:
             if state == "finished":
                 outcome.update(status="finished", final_eval=last_eval(run_dir), step=checkpoint_dirs(run_dir)[0][0])
@@ -124,13 +122,10 @@ def run_trial(job: TrialJob) -> dict[str, Any]:
                             config=job.config, overrides=job.overrides, run_dir=run_dir, **train_fields)
             outcome.update(status=run.status, step=run.step, final_eval=run.final_eval)
         except GaikitError as exc:
-            outcome["error"] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            outcome["error"] = first_line(exc) or type(exc).__name__
         except Exception as exc:  # a crash in a plugin: one line here, the traceback in the log
             traceback.print_exc()
-            first = str(exc).splitlines()[0] if str(exc) else ""
-            outcome["error"] = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
-        finally:
-            log.flush()
+            outcome["error"] = describe_exception(exc)
     write_text_atomic(status_file, json.dumps(_plain(outcome), indent=2) + "\n")
     return outcome
 

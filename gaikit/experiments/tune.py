@@ -13,12 +13,13 @@ the best configuration as a ``gaikit run --config`` file.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
 import warnings
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -210,19 +211,23 @@ def _curve_mean(run_dir: Path, step: int) -> float | None:
     return float(np.mean(means)) if means else None
 
 
-class _quiet_ray_tune:
-    """Keep Ray Tune's own console chatter (its progress tables and info logs) out of gaikit's output."""
+@contextlib.contextmanager
+def _quiet_ray_tune() -> Iterator[None]:
+    """Keep Ray Tune's own console chatter out of gaikit's output for the block.
 
-    def __enter__(self) -> None:
-        self.logger = logging.getLogger("ray.tune")
-        self.level = self.logger.level
-        self.logger.setLevel(logging.WARNING)
-        self.env = os.environ.get("RAY_AIR_NEW_OUTPUT")
-        os.environ["RAY_AIR_NEW_OUTPUT"] = "0"
-
-    def __exit__(self, *exc: object) -> None:
-        self.logger.setLevel(self.level)
-        if self.env is None:
+    Its info logs go (warnings stay), and its older output engine is chosen,
+    which ``verbose=0`` silences; the newer one prints its configuration table
+    whatever ``verbose`` says.
+    """
+    logger = logging.getLogger("ray.tune")
+    level, engine = logger.level, os.environ.get("RAY_AIR_NEW_OUTPUT")
+    logger.setLevel(logging.WARNING)
+    os.environ["RAY_AIR_NEW_OUTPUT"] = "0"
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+        if engine is None:
             os.environ.pop("RAY_AIR_NEW_OUTPUT", None)
         else:
-            os.environ["RAY_AIR_NEW_OUTPUT"] = self.env
+            os.environ["RAY_AIR_NEW_OUTPUT"] = engine

@@ -22,7 +22,7 @@ import yaml
 
 from gaikit.core.checkpoint import write_text_atomic
 from gaikit.core.config import load_resolved_config
-from gaikit.core.config_layout import COMPONENT_KINDS, deep_merge, parse_override
+from gaikit.core.config_layout import COMPONENT_KINDS, component_override, deep_merge, set_path
 from gaikit.core.yamlio import load_yaml_file
 from gaikit.experiments.tune_setup import BASE_CONFIG_FILE, TuneSpec
 from gaikit.experiments.tune_space import override
@@ -109,10 +109,8 @@ def best_config_text(exp_dir: Path, spec: TuneSpec, best: TrialOutcome) -> str:
     layer: dict[str, Any] = {"components": {k: v for k, v in spec.choices.items() if v}}
     layer["train"] = {"steps": spec.steps}
     for text in [*spec.overrides, *(override(p, v) for p, v in best.params.items())]:
-        path, value = parse_override(text)
-        if path[0] in names and path[1] != names[path[0]]:  # learner.lr -> learner.ddqn.lr
-            path = [path[0], names[path[0]], *path[1:]]
-        _set(layer, path, value)
+        path, value = component_override(text, names)  # learner.lr -> learner.ddqn.lr
+        set_path(layer, path, value)
     merged = deep_merge(base, layer)
     if not merged["components"]:
         del merged["components"]
@@ -123,12 +121,6 @@ def best_config_text(exp_dir: Path, spec: TuneSpec, best: TrialOutcome) -> str:
         f"#   gaikit run {spec.game} --config {BEST_CONFIG_FILE} --seed N",
     ]
     return "\n".join(header) + "\n" + yaml.safe_dump(merged, sort_keys=False)
-
-
-def _set(target: dict[str, Any], path: list[str], value: Any) -> None:
-    for key in path[:-1]:
-        target = target.setdefault(key, {})
-    target[path[-1]] = value
 
 
 def summary_lines(result: TuneResult) -> list[str]:

@@ -13,7 +13,6 @@ directory keeps ``tune.json`` (the spec), copies of the space file and of
 from __future__ import annotations
 
 import json
-import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from gaikit.core.config import RunConfig, TrainConfig
 from gaikit.core.config_layout import COMPONENT_KINDS
 from gaikit.core.errors import ConfigError, GaikitError
 from gaikit.core.registry import Registry, get_registry
-from gaikit.experiments.manifest import read_manifest, write_manifest
+from gaikit.experiments.manifest import create_experiment, experiment_copy, first_difference, read_manifest
 from gaikit.experiments.tune_space import Parameter, check_space_against_config, read_space
 from gaikit.experiments.tune_trial import METRICS
 from gaikit.resolve import resolve_cli_config
@@ -170,22 +169,13 @@ def open_experiment(exp_dir: Path, spec: TuneSpec, space_file: Path, config_file
     manifest = exp_dir / MANIFEST_FILE
     if manifest.is_file():
         stored = read_spec(exp_dir)
-        difference = _difference(stored, spec)
+        difference = first_difference(stored.to_json(), spec.to_json(), ignore=("config", "space"))
         if difference is not None:
             raise ConfigError(f"{manifest}: this experiment directory holds a different tune ({difference}); "
                               f"continue it with gaikit tune --resume {exp_dir}, or choose another --out")
         return True
-    if exp_dir.exists() and (not exp_dir.is_dir() or any(exp_dir.iterdir())):
-        raise ConfigError(f"{exp_dir} exists and is not a tune's experiment directory ({MANIFEST_FILE} is missing); "
-                          "choose another --out")
-    try:
-        exp_dir.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(space_file, exp_dir / SPACE_FILE)
-        if config_file is not None:
-            shutil.copyfile(config_file, exp_dir / BASE_CONFIG_FILE)
-        write_manifest(manifest, "tune", MANIFEST_VERSION, spec.to_json())
-    except OSError as exc:
-        raise GaikitError(f"cannot make experiment directory {exp_dir}: {exc.strerror or exc}") from None
+    create_experiment(exp_dir, MANIFEST_FILE, "tune", MANIFEST_VERSION, spec.to_json(),
+                      {SPACE_FILE: space_file, BASE_CONFIG_FILE: config_file})
     return False
 
 
@@ -197,21 +187,7 @@ def read_spec(exp_dir: Path) -> TuneSpec:
 
 def experiment_files(exp_dir: Path, spec: TuneSpec) -> tuple[Path, Path | None]:
     """The experiment's copies of the space file and of ``--config`` (absolute; ``None``: no ``--config``)."""
-    space = (exp_dir / SPACE_FILE).resolve()
-    if not space.is_file():
-        raise ConfigError(f"{exp_dir}: {SPACE_FILE} (the tune's copy of --space {spec.space}) is missing")
+    space = experiment_copy(exp_dir, SPACE_FILE, "tune", f"--space {spec.space}")
     if spec.config is None:
         return space, None
-    config = (exp_dir / BASE_CONFIG_FILE).resolve()
-    if not config.is_file():
-        raise ConfigError(f"{exp_dir}: {BASE_CONFIG_FILE} (the tune's copy of --config {spec.config}) is missing")
-    return space, config
-
-
-def _difference(old: TuneSpec, new: TuneSpec) -> str | None:
-    """The first field where two specs differ (file contents count, not their paths); ``None`` if equal."""
-    a, b = old.to_json(), new.to_json()
-    for key in a:
-        if key not in ("config", "space") and a[key] != b.get(key):
-            return f"{key} was {json.dumps(a[key])}, now {json.dumps(b.get(key))}"
-    return None
+    return space, experiment_copy(exp_dir, BASE_CONFIG_FILE, "tune", f"--config {spec.config}")

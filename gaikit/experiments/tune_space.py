@@ -147,20 +147,20 @@ def check_space_against_config(
     for parameter in parameters:
         config = None
         for value in parameter.probe_values():
+            text = override(parameter.path, value)
             try:
-                config = resolve([override(parameter.path, value)])
+                config = resolve([text])
             except GaikitError as exc:
-                message = str(exc)
-                for prefix in ("--set: ", f"--set {override(parameter.path, value)}: "):
-                    message = message.removeprefix(prefix)
+                message = str(exc).removeprefix("--set: ").removeprefix(f"--set {text}: ")
                 raise ConfigError(f"{parameter.where}: {parameter.path} = {value!r}: {message}") from None
-        if parameter.distribution in ("uniform", "loguniform") and config is not None:
-            section, field = parameter.path.split(".")[0], parameter.path.split(".")[-1]
-            model = field_model(config, section)
-            if model is not None and field in model.model_fields and len(parameter.path.split(".")) == 2:
-                if _whole_number_field(model.model_fields[field].annotation):
-                    raise ConfigError(f"{parameter.where}: {parameter.path} takes whole numbers; "
-                                      f"{parameter.distribution} draws fractions (use distribution: int or choice)")
+        parts = parameter.path.split(".")
+        if parameter.distribution not in ("uniform", "loguniform") or config is None or len(parts) != 2:
+            continue
+        model = field_model(config, parts[0])
+        field = model.model_fields.get(parts[1]) if model is not None else None
+        if field is not None and _whole_number_field(field.annotation):
+            raise ConfigError(f"{parameter.where}: {parameter.path} takes whole numbers; "
+                              f"{parameter.distribution} draws fractions (use distribution: int or choice)")
 
 
 def _whole_number_field(annotation: Any) -> bool:

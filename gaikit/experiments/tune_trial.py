@@ -13,7 +13,6 @@ resumes from it, as ``gaikit run --resume`` would.
 
 from __future__ import annotations
 
-import contextlib
 import shutil
 import traceback
 from dataclasses import dataclass
@@ -21,10 +20,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 from gaikit.core.checkpoint import checkpoint_dirs
-from gaikit.core.errors import GaikitError
+from gaikit.core.errors import GaikitError, describe_exception, first_line
 from gaikit.core.hookspecs import hookimpl
 from gaikit.core.registry import plugin_manager
 from gaikit.core.run_events import Evaluated, RunEvent, TrainLogged
+from gaikit.experiments.trial_output import output_to
 from gaikit.experiments.tune_space import override
 
 #: The metrics a tune may optimise: the greedy evaluation's mean, or the mean of the last 100 training episodes.
@@ -95,16 +95,13 @@ def tune_trial(params: dict[str, Any], job: TuneJob) -> None:
     trial_id = tune.get_context().get_trial_id()
     exp_dir = Path(job.exp_dir)
     run_dir = trial_run_dir(exp_dir, trial_id)
-    log_file = exp_dir / LOGS_DIR / f"{trial_id}.log"
-    log_file.parent.mkdir(parents=True, exist_ok=True)
     reporter = TuneReporter(run_dir, job.metric, tune.report)
     name = f"gaikit-tune-reporter-{trial_id}"
     manager = plugin_manager()
     manager.register(reporter, name=name)
     error_file = exp_dir / LOGS_DIR / f"{trial_id}.error"
     try:
-        with open(log_file, "a", encoding="utf-8") as log, \
-                contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+        with output_to(exp_dir / LOGS_DIR / f"{trial_id}.log"):
             try:
                 if run_dir.is_dir() and checkpoint_dirs(run_dir):
                     print(f"resuming {run_dir} from its newest checkpoint")
@@ -116,8 +113,7 @@ def tune_trial(params: dict[str, Any], job: TuneJob) -> None:
                           overrides=trial_overrides(job, params), run_dir=run_dir)
             except Exception as exc:  # one line for the trial table, the traceback in the trial's log
                 traceback.print_exc()
-                first = (str(exc).strip().splitlines() or [""])[0]
-                line = first if isinstance(exc, GaikitError) else f"{type(exc).__name__}: {first}"
+                line = first_line(exc) if isinstance(exc, GaikitError) else describe_exception(exc)
                 error_file.write_text(line + "\n", encoding="utf-8")
                 raise RuntimeError(line) from None
     finally:

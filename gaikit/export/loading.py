@@ -9,17 +9,11 @@ from typing import Any
 import gymnasium as gym
 from torch import nn
 
-from gaikit.core.build import build_run, check_agent_kind
 from gaikit.core.checkpoint import CHECKPOINTS_DIR, checkpoint_dirs, load_checkpoint, load_latest_checkpoint
 from gaikit.core.components import Learner
 from gaikit.core.errors import CheckpointError, GaikitError
-from gaikit.core.evaluation import EVAL_SEED_OFFSET
-from gaikit.core.registry import get_registry
+from gaikit.trained_agent import SKIP_MEMORY, load_trained
 from gaikit.training import load_run_config
-
-#: Parts of a checkpoint an export never reads (the replay memory can be gigabytes).
-SKIP = [("agent", "memory")]
-
 
 @dataclass
 class LoadedPolicy:
@@ -42,16 +36,12 @@ def load_policy(run_dir: Path, checkpoint: str | None = None) -> LoadedPolicy:
     is one clear error, as is a missing or unusable checkpoint.
     """
     config = load_run_config(run_dir)
-    registry = get_registry()
-    check_agent_kind(registry, config.agent)
-    built = build_run(config, registry, num_envs=1, seed=config.train.seed + EVAL_SEED_OFFSET, check_memory=False)
+    built, path, state = load_trained(run_dir, config, checkpoint=_checkpoint(run_dir, checkpoint))
     try:
         learner = getattr(built.agent, "learner", None)
         if not isinstance(learner, Learner):
             raise GaikitError(f"run {run_dir} uses agent {config.agent!r}, which has no network to export")
         learner_name = config.learner.name if config.learner is not None else type(learner).__name__
-        path, state = _checkpoint(run_dir, checkpoint)
-        built.agent.load_state_dict(state["agent"])
         module = learner.greedy_policy_module()
         if module is None:
             raise GaikitError(f"run {run_dir} uses learner {learner_name!r}, which has no greedy policy module to export")
@@ -64,10 +54,10 @@ def load_policy(run_dir: Path, checkpoint: str | None = None) -> LoadedPolicy:
 
 def _checkpoint(run_dir: Path, chosen: str | None) -> tuple[Path, dict[str, Any]]:
     if chosen is None:
-        return load_latest_checkpoint(run_dir, skip=SKIP)
+        return load_latest_checkpoint(run_dir, skip=SKIP_MEMORY)
     path = _checkpoint_path(run_dir, chosen)
     try:
-        return path, load_checkpoint(path, skip=SKIP)
+        return path, load_checkpoint(path, skip=SKIP_MEMORY)
     except CheckpointError as exc:
         raise CheckpointError(f"--checkpoint {chosen}: {path} is unusable: {exc}") from None
 

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from gaikit.core.errors import GaikitError
+from gaikit.core.errors import GaikitError, first_line
 from gaikit.export.inputs import BATCH
 
 #: What ``--format`` accepts, with the file suffix each writes.
@@ -83,8 +83,7 @@ def write(
     except OSError as exc:
         raise GaikitError(f"cannot write {path}: {exc.strerror or exc}") from exc
     except Exception as exc:  # the exporter's own failures (an operator it cannot translate, ...)
-        first = (str(exc).strip().splitlines() or [""])[0]
-        raise GaikitError(f"export to {fmt} failed: {type(exc).__name__}: {first}") from exc
+        raise GaikitError(f"export to {fmt} failed: {type(exc).__name__}: {first_line(exc)}") from exc
 
 
 def run_file(path: Path, fmt: str, inputs: tuple[torch.Tensor, ...], input_names: Sequence[str]) -> list[np.ndarray]:

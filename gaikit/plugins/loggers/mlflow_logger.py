@@ -68,9 +68,9 @@ class MlflowSession:
         self._pending += [self._metric(key, value, now, int(step)) for key, value in values.items()]
 
     def _flush(self) -> None:
-        while self._pending:  # MLflow takes at most 1000 metrics per batch
-            batch, self._pending = self._pending[:1000], self._pending[1000:]
-            self.client.log_batch(self.run_id, metrics=batch)
+        pending, self._pending = self._pending, []
+        for start in range(0, len(pending), 1000):  # MLflow takes at most 1000 metrics per batch
+            self.client.log_batch(self.run_id, metrics=pending[start:start + 1000])
 
     def handle(self, event: RunEvent) -> None:
         """Queue the event's figures; send them with each train row, evaluation and checkpoint."""

@@ -46,8 +46,7 @@ def scalars(prefix: str, values: Mapping[str, Any]) -> dict[str, float]:
 def eval_scalars(summary: Mapping[str, Any]) -> dict[str, float]:
     """An evaluation summary as ``eval/mean_return``, ``eval/std_return`` ... (TensorBoard's names)."""
     named = {"mean": "mean_return", "std": "std_return", "min": "min_return", "max": "max_return"}
-    return {f"eval/{named.get(key, key)}": value for key, value in scalars("", summary).items()
-            for key in [key.removeprefix("/")]}
+    return scalars("eval", {named.get(key, key): value for key, value in summary.items()})
 
 
 def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
