@@ -333,6 +333,14 @@ class Agent(ABC):
         """Restore what :meth:`state_dict` returned."""
 
 
+def seeded_env(env: gym.Env, seed: int | None) -> gym.Env:
+    """``env`` reset with ``seed`` and its action space seeded (unchanged for ``None``): what :meth:`Game.make_env` returns."""
+    if seed is not None:
+        env.reset(seed=seed)
+        env.action_space.seed(seed)
+    return env
+
+
 class Game(ABC):
     """How a game is played and how parts compose for it.
 

@@ -22,7 +22,7 @@ from typing import Literal
 import gymnasium as gym
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from gaikit.core.components import Game, StateDict
+from gaikit.core.components import Game, StateDict, seeded_env
 from gaikit.core.errors import ConfigError
 from gaikit.core.hookspecs import Register
 from gaikit.plugins.games.atari_envs import (
@@ -123,10 +123,7 @@ class AtariGame(Game):
     def make_env(self, seed: int | None = None, render_mode: str | None = None) -> gym.Env:
         """One env for evaluation or video: same preprocessing, whole games, unclipped rewards."""
         env = make_single_env(self.spec(), render_mode=render_mode)
-        if seed is not None:
-            env.reset(seed=seed)
-            env.action_space.seed(seed)
-        return env
+        return seeded_env(env, seed)
 
     def make_vector_env(self, num_envs: int, seed: int) -> gym.vector.VectorEnv:
         """Training envs (``AtariVectorEnv`` for pixels, ``SyncVectorEnv`` for RAM/mixed)."""

@@ -21,7 +21,7 @@ from typing import Any, Callable
 import gymnasium as gym
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
-from gaikit.core.components import Game, StateDict
+from gaikit.core.components import Game, StateDict, seeded_env
 from gaikit.core.hookspecs import Register
 from gaikit.core.errors import CheckpointError, GaikitError
 from gaikit.plugins.games.env_state import capture_env_state, restore_env_state
@@ -127,10 +127,7 @@ class GymnasiumGame(Game):
             env = gym.make(self.config.env_id, **options)
         except (gym.error.Error, ModuleNotFoundError, TypeError) as exc:
             raise GaikitError(f"game.env_id {self.config.env_id!r}: gymnasium.make failed: {exc}") from None
-        if seed is not None:
-            env.reset(seed=seed)
-            env.action_space.seed(seed)
-        return env
+        return seeded_env(env, seed)
 
     def default_config_path(self) -> Path:
         """The shipped DDQN defaults (tuned on CartPole-v1)."""

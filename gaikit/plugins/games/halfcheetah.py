@@ -24,7 +24,7 @@ from pathlib import Path
 import gymnasium as gym
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
-from gaikit.core.components import Game, StateDict
+from gaikit.core.components import Game, StateDict, seeded_env
 from gaikit.core.errors import ConfigError
 from gaikit.core.hookspecs import Register
 
@@ -65,10 +65,7 @@ class PyBulletGame(Game):
                 f"game 'halfcheetah' renders headless only: render_mode must be 'rgb_array' or none, got {render_mode!r}"
             )
         env = gym.make(self.config.env_id, max_episode_steps=self.config.max_episode_steps, render_mode=render_mode)
-        if seed is not None:
-            env.reset(seed=seed)
-            env.action_space.seed(seed)
-        return env
+        return seeded_env(env, seed)
 
     def default_config_path(self) -> Path:
         """The shipped SAC defaults (rl-baselines3-zoo's settings for HalfCheetahBulletEnv-v0)."""

@@ -9,7 +9,7 @@ import gymnasium as gym
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from gaikit.core.components import Game, StateDict
+from gaikit.core.components import Game, StateDict, seeded_env
 from gaikit.core.errors import CheckpointError, ConfigError
 from gaikit_game_example.env import CatchEnv
 
@@ -56,10 +56,7 @@ class CatchGame(Game):
             raise ConfigError(f"game 'catch' renders rgb_array only, got render_mode {render_mode!r}")
         c = self.config
         env = CatchEnv(c.width, c.height, c.bomb_prob, c.lives, c.max_steps, render_mode=render_mode)
-        if seed is not None:
-            env.reset(seed=seed)
-            env.action_space.seed(seed)
-        return env
+        return seeded_env(env, seed)
 
     def default_config_path(self) -> Path:
         """``catch_defaults.yaml``: DDQN with a small MLP, tuned to learn within a minute on a CPU."""

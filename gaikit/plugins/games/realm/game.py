@@ -21,7 +21,7 @@ from typing import Any
 
 import gymnasium as gym
 
-from gaikit.core.components import Game
+from gaikit.core.components import Game, seeded_env
 from gaikit.core.hookspecs import Register
 from gaikit.plugins.games.realm.config import RealmConfig, check_player
 from gaikit.plugins.games.realm.env import RealmEnv
@@ -58,10 +58,7 @@ class RealmGame(Game):
             player=cfg.player or 0, years=cfg.env_years, step_weeks=cfg.step_weeks, rules=cfg.rules,
             forecast=cfg.forecast, render_mode=render_mode, history=cfg.history,
         )
-        if seed is not None:
-            env.reset(seed=seed)
-            env.action_space.seed(seed)
-        return env
+        return seeded_env(env, seed)
 
     def default_config_path(self) -> Path:
         """DDQN defaults for the player country."""
